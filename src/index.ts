@@ -1,0 +1,50 @@
+// Public API of the `baton` package: re-exports only.
+export {
+  task,
+  cond,
+  catchError,
+  seq,
+  Expr,
+  isExpr,
+  type Task,
+  type TaskOptions,
+  type RetryPolicy,
+  type Locality,
+  type Lazy,
+  type Unlazy,
+  type CaughtError,
+} from './task/index.ts';
+export {
+  run,
+  Scheduler,
+  type SchedulerOptions,
+  type RunOptions,
+  type DryRunReport,
+  type CacheMode,
+  type SchedulerEvent,
+  type JobEvent,
+  type ExecutionEvent,
+} from './scheduler/index.ts';
+export {
+  BatonError,
+  ConfigError,
+  UsageError,
+  WorkflowError,
+  SerializationError,
+  TaskError,
+  ExecutorError,
+  TimeoutError,
+  CancelledError,
+  StoreError,
+} from './errors.ts';
+export {
+  registerExecutor,
+  type Executor,
+  type ExecutorConfig,
+  type ExecutorContext,
+  type ExecutorFactory,
+  type ExecutorRegistration,
+  type JobRequest,
+  type JobOutcome,
+  type SerializedError,
+} from './executors/index.ts';

@@ -1,0 +1,144 @@
+// Expressions and tasks as values: a task running in a worker may return an expression, and a task
+// may be passed as an argument (e.g. to map). Both travel by task name and hash into hashes by it.
+import { registerValueCodec } from '../codec/index.ts';
+import { SerializationError } from '../errors.ts';
+import { HASH_METHOD, hashArgs } from '../hash/index.ts';
+import { CallExpr, CatchExpr, CondExpr, SeqExpr, isExpr, type Expr } from './expr.ts';
+import type { TaskOptions } from './options.ts';
+import { parameterNames } from './params.ts';
+import { getTask, type TaskDef } from './registry.ts';
+import type { Task } from './task.ts';
+
+interface TaskRefData {
+  name: string;
+  moduleUrl: string | undefined;
+  overrides: TaskOptions | undefined;
+}
+
+/** A task that a decoded value names but this process has not imported yet. */
+export function unresolvedTask(name: string, moduleUrl: string | undefined): TaskDef {
+  return {
+    name,
+    moduleUrl,
+    options: {},
+    source: '',
+    fn: () => {
+      throw new Error(`task ${name} is not loaded in this process`);
+    },
+    unresolved: true,
+  } as TaskDef;
+}
+
+export function isUnresolved(def: TaskDef): boolean {
+  return (def as TaskDef & { unresolved?: boolean }).unresolved === true;
+}
+
+function lookup(name: string, moduleUrl: string | undefined): TaskDef {
+  return getTask(name) ?? unresolvedTask(name, moduleUrl);
+}
+
+export function isTask(value: unknown): value is Task<unknown[], unknown> {
+  return (
+    typeof value === 'function' &&
+    typeof (value as { taskName?: unknown }).taskName === 'string' &&
+    'def' in value
+  );
+}
+
+/** Finds an argument that cannot travel before the codec does, so the path reads `train(rows[3].model)`. */
+function checkArgs(expr: CallExpr<unknown>): void {
+  if (isUnresolved(expr.task)) return;
+  try {
+    hashArgs(
+      expr.args.filter((arg) => !hasNestedExpr(arg)),
+      parameterNames(expr.task.fn),
+    );
+  } catch (error) {
+    if (!(error instanceof SerializationError)) throw error;
+    const path = `${expr.task.name}(${error.path})`;
+    throw new SerializationError(error.message.replace(error.path, path), path, { hint: error.hint });
+  }
+}
+
+function hasNestedExpr(value: unknown): boolean {
+  if (isExpr(value)) return true;
+  if (Array.isArray(value)) return value.some(hasNestedExpr);
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value).some(hasNestedExpr);
+  }
+  return false;
+}
+
+let registered = false;
+
+/** Registers the codecs once per process (idempotent). */
+export function registerTaskCodecs(): void {
+  if (registered) return;
+  registered = true;
+  registerValueCodec<Expr<unknown>>({
+    tag: 'baton.expr',
+    is: isExpr,
+    toData(expr) {
+      if (expr instanceof CallExpr) {
+        checkArgs(expr);
+        const ref: TaskRefData = {
+          name: expr.task.name,
+          moduleUrl: expr.task.moduleUrl,
+          overrides: expr.overrides,
+        };
+        return ['call', ref, expr.args];
+      }
+      if (expr instanceof CondExpr) return ['cond', expr.predicate, expr.then, expr.otherwise];
+      if (expr instanceof CatchExpr) return ['catch', expr.body, expr.handler];
+      if (expr instanceof SeqExpr) return ['seq', expr.items];
+      throw new Error('unknown expression kind');
+    },
+    fromData(data) {
+      const [kind, ...rest] = data as [string, ...unknown[]];
+      switch (kind) {
+        case 'call': {
+          const ref = rest[0] as TaskRefData;
+          return new CallExpr(
+            lookup(ref.name, ref.moduleUrl),
+            rest[1] as unknown[],
+            ref.overrides ?? undefined,
+          );
+        }
+        case 'cond':
+          return new CondExpr(rest[0], rest[1], rest[2]);
+        case 'catch':
+          return new CatchExpr(rest[0], rest[1]);
+        case 'seq':
+          return new SeqExpr(rest[0] as unknown[]);
+        default:
+          throw new Error(`unknown expression kind '${kind}'`);
+      }
+    },
+  });
+  registerValueCodec<Task<unknown[], unknown>>({
+    tag: 'baton.task',
+    is: isTask,
+    toData: (t) =>
+      ({ name: t.def.name, moduleUrl: t.def.moduleUrl, overrides: t.overrides }) satisfies TaskRefData,
+    fromData(data) {
+      const ref = data as TaskRefData;
+      const def = lookup(ref.name, ref.moduleUrl);
+      return taskFromDef(def, ref.overrides ?? undefined);
+    },
+  });
+}
+
+// Set by task.ts, which owns task construction; avoids an import cycle.
+let taskFromDef: (def: TaskDef, overrides: TaskOptions | undefined) => Task<unknown[], unknown> = () => {
+  throw new Error('task codecs used before task.ts loaded');
+};
+export function setTaskFactory(factory: typeof taskFromDef): void {
+  taskFromDef = factory;
+}
+
+/** The canonical form a task takes inside a hash: its name, definition hash and overrides. */
+export function taskHashForm(def: TaskDef, overrides: TaskOptions | undefined, definitionHash: string) {
+  return { type: 'baton.task', data: { name: def.name, hash: definitionHash, overrides: overrides ?? null } };
+}
+
+export { HASH_METHOD };

@@ -1,0 +1,35 @@
+export { task, callerModuleUrl, type Task } from './task.ts';
+export {
+  Expr,
+  CallExpr,
+  CondExpr,
+  CatchExpr,
+  SeqExpr,
+  isExpr,
+  type CaughtError,
+  type Lazy,
+  type LazyArgs,
+  type Resolved,
+} from './expr.ts';
+export {
+  resolveTaskOptions,
+  parseDuration,
+  PLACEMENT_KEYS,
+  type TaskOptions,
+  type ResolvedTaskOptions,
+  type RetryPolicy,
+  type Locality,
+} from './options.ts';
+export {
+  registerTask,
+  getTask,
+  listTasks,
+  importWorkflow,
+  isImportingWorkflow,
+  notifyTopLevelRun,
+  type TaskDef,
+} from './registry.ts';
+export { cond, catchError, seq, type Unlazy } from './control.ts';
+export { parameters, parameterNames, type ParamInfo } from './params.ts';
+export { definitionHash } from './task.ts';
+export { isTask, isUnresolved, registerTaskCodecs } from './codecs.ts';

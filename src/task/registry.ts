@@ -1,0 +1,91 @@
+// The process-wide table of defined tasks. It lives on globalThis so that every copy of the
+// package loaded in one process (e.g. dist/ by the CLI and src/ by a workflow) sees the same tasks.
+import { WorkflowError } from '../errors.ts';
+import type { TaskOptions } from './options.ts';
+
+/** Everything Baton knows about one task definition. */
+export interface TaskDef {
+  readonly name: string;
+  readonly fn: (...args: never[]) => unknown;
+  /** The options given to `task()`. */
+  readonly options: TaskOptions;
+  /** File URL of the module that defined the task, when it could be found. */
+  readonly moduleUrl: string | undefined;
+  /** Source text hashed into the task hash (the function's text, or `version`). */
+  readonly source: string;
+  /** Set by the hash module on first use. */
+  hash?: string;
+}
+
+interface RegistryState {
+  tasks: Map<string, TaskDef>;
+  /** True while Baton itself imports a workflow module (CLI, worker, oneshot). */
+  importing: number;
+  /** Resolved when a module being imported by Baton calls `run()` at top level. */
+  onTopLevelRun: Array<() => void>;
+}
+
+const KEY = Symbol.for('baton.registry');
+
+function state(): RegistryState {
+  const holder = globalThis as unknown as Record<symbol, RegistryState | undefined>;
+  let current = holder[KEY];
+  if (!current) {
+    current = { tasks: new Map(), importing: 0, onTopLevelRun: [] };
+    holder[KEY] = current;
+  }
+  return current;
+}
+
+export function registerTask(def: TaskDef): void {
+  const tasks = state().tasks;
+  const existing = tasks.get(def.name);
+  if (existing && existing.moduleUrl !== def.moduleUrl) {
+    throw new WorkflowError(
+      `task name '${def.name}' is defined twice: in ${existing.moduleUrl ?? '<unknown module>'} and in ${def.moduleUrl ?? '<unknown module>'}`,
+      { hint: 'give one of them another name' },
+    );
+  }
+  tasks.set(def.name, def);
+}
+
+export function getTask(name: string): TaskDef | undefined {
+  return state().tasks.get(name);
+}
+
+export function listTasks(): TaskDef[] {
+  return [...state().tasks.values()];
+}
+
+/** Whether Baton is importing a workflow module right now (top-level `run()` must stay inert). */
+export function isImportingWorkflow(): boolean {
+  return state().importing > 0;
+}
+
+/**
+ * Imports a workflow module the way Baton's CLI and workers do: a `run()` the module calls at top
+ * level does not start a scheduler. Resolves with the module's namespace once it finished loading,
+ * or with undefined as soon as it reaches a top-level `run()` (whose promise never settles, so
+ * `await run()` cannot deadlock us).
+ */
+export async function importWorkflow(moduleUrl: string): Promise<Record<string, unknown> | undefined> {
+  const registry = state();
+  registry.importing++;
+  let reachedRun!: () => void;
+  const runReached = new Promise<void>((resolve) => (reachedRun = resolve));
+  registry.onTopLevelRun.push(reachedRun);
+  try {
+    const imported = import(moduleUrl) as Promise<Record<string, unknown>>;
+    imported.catch(() => undefined); // a failure after `run()` was reached has no one left to tell
+    // the namespace when the module finished loading; undefined when it stopped at a top-level run()
+    return await Promise.race([imported, runReached.then(() => undefined)]);
+  } finally {
+    registry.importing--;
+    registry.onTopLevelRun = registry.onTopLevelRun.filter((fn) => fn !== reachedRun);
+  }
+}
+
+/** Called by `run()` when it finds itself inside a module Baton is importing. */
+export function notifyTopLevelRun(): void {
+  for (const resolve of state().onTopLevelRun) resolve();
+}
