@@ -1,0 +1,20 @@
+import type { ExecutorConfig } from '../executors/index.ts';
+
+/** Where Baton keeps its records and stored values. */
+export interface BackendConfig {
+  /** `sqlite:<absolute path>` or a `postgres://` URL. @default `sqlite:<root>/.baton/baton.db` */
+  db: string;
+  /** Absolute directory of the value store. @default `<root>/.baton/values` */
+  valuesDir: string;
+}
+
+/** baton.toml after interpolation, validation and defaults. */
+export interface BatonConfig {
+  /** Absolute path of the file; undefined when the embedded defaults apply. */
+  file: string | undefined;
+  /** Directory of the file, or the working directory; relative paths in the file resolve against it. */
+  root: string;
+  backend: BackendConfig;
+  /** Executors by name; always has `default`. */
+  executors: Record<string, ExecutorConfig>;
+}
