@@ -1,0 +1,20 @@
+// The provenance database and value store: public face of src/store.
+export { openStore, DEFAULT_DB_URL } from './open-store.ts';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
+export { SQLITE_MIGRATIONS, type Migration } from './migrations.ts';
+export { newId, idTime } from './ids.ts';
+export { valueHash, isValueHash } from './value-files.ts';
+export type {
+  Store,
+  StoreDescription,
+  OpenStoreOptions,
+  ExecutionRecord,
+  ExecutionStatus,
+  ExecutionCounts,
+  ExecutionQuery,
+  JobRecord,
+  JobStatus,
+  JobQuery,
+  TaskRecord,
+  CacheEntry,
+} from './types.ts';

@@ -1,0 +1,347 @@
+// The Store on an embedded SQLite database (node:sqlite), with values inline or in files.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import { StoreError } from '../errors.ts';
+import { InlineWriter, ThreadWriter, type BatchWriter } from './batch-writer.ts';
+import { MEMORY_PATH, openConnection } from './connection.ts';
+import { migrate, SQLITE_MIGRATIONS, type Migration } from './migrations.ts';
+import { SqliteQueries } from './sqlite-queries.ts';
+import type {
+  CacheEntry,
+  ExecutionQuery,
+  ExecutionRecord,
+  JobQuery,
+  JobRecord,
+  Store,
+  StoreDescription,
+  TaskRecord,
+} from './types.ts';
+import { isValueHash, valueHash, ValueFiles } from './value-files.ts';
+import { WriteBuffer } from './write-buffer.ts';
+
+export interface SqliteStoreOptions {
+  /** Absolute path of the database file, or `:memory:`. */
+  path: string;
+  /** Absolute path of the values folder. @default `values/` beside the database; for `:memory:` a temporary folder removed on close */
+  valuesDir?: string | undefined;
+  /** Values up to this many bytes are kept inside the database. @default 65536 */
+  inlineLimit?: number | undefined;
+  /** @default SQLITE_MIGRATIONS */
+  migrations?: readonly Migration[] | undefined;
+  /** How long a write may wait in memory before it is flushed, in ms. @default 25 */
+  flushInterval?: number | undefined;
+  /** Queued rows that trigger a flush without waiting for the timer. @default 20000 */
+  maxBatch?: number | undefined;
+  /** Commit on a worker thread (file databases only). @default true */
+  writerThread?: boolean | undefined;
+  /** How long the store's own thread waits for another process's lock, in ms. @default 5000 */
+  busyTimeout?: number | undefined;
+}
+
+// The writer thread may wait long for a lock: it holds nobody up but its own queue.
+const WRITER_BUSY_TIMEOUT = 30_000;
+const WRITER_CACHE_KIB = 64 * 1024;
+
+function checkPaging(method: string, name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new StoreError(`${method}: ${name} must be a whole number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+interface OpenState {
+  db: DatabaseSync;
+  queries: SqliteQueries;
+  files: ValueFiles;
+  buffer: WriteBuffer;
+}
+
+export class SqliteStore implements Store {
+  readonly path: string;
+  readonly inlineLimit: number;
+  private readonly options: SqliteStoreOptions;
+  private valuesDir: string | undefined;
+  private state: OpenState | undefined;
+  private opening: Promise<void> | undefined;
+
+  constructor(options: SqliteStoreOptions) {
+    this.options = options;
+    this.path = options.path;
+    this.valuesDir = options.valuesDir;
+    this.inlineLimit = options.inlineLimit ?? 64 * 1024;
+  }
+
+  describe(): StoreDescription {
+    return { kind: 'sqlite', path: this.path };
+  }
+
+  open(): Promise<void> {
+    // Concurrent calls share one opening.
+    this.opening ??= this.openOnce().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async openOnce(): Promise<void> {
+    if (this.state) return;
+    const memory = this.path === MEMORY_PATH;
+    let valuesDir: string;
+    try {
+      if (!memory) await mkdir(dirname(this.path), { recursive: true });
+      valuesDir = this.valuesDir ??= memory
+        ? await mkdtemp(join(tmpdir(), 'baton-values-'))
+        : join(dirname(this.path), 'values');
+      await mkdir(valuesDir, { recursive: true });
+    } catch (cause) {
+      throw new StoreError(`cannot create the folders of database ${this.path}: ${String(cause)}`, {
+        cause,
+        hint: 'check that the path is writable, or set backend.db in baton.toml to another place',
+      });
+    }
+    let db: DatabaseSync | undefined;
+    try {
+      db = openConnection(this.path, {
+        busyTimeout: this.options.busyTimeout ?? 5000,
+        cacheKiB: WRITER_CACHE_KIB,
+      });
+      migrate(db, this.options.migrations ?? SQLITE_MIGRATIONS, this.path);
+    } catch (cause) {
+      db?.close();
+      if (cause instanceof StoreError) throw cause;
+      throw new StoreError(`cannot open database ${this.path}: ${String(cause)}`, {
+        cause,
+        hint: 'check that the file is a Baton SQLite database and is writable, or set backend.db in baton.toml',
+      });
+    }
+    const queries = new SqliteQueries(db);
+    const inline = new InlineWriter(queries);
+    const writer: BatchWriter =
+      memory || this.options.writerThread === false
+        ? inline
+        : new ThreadWriter(
+            { path: this.path, busyTimeout: WRITER_BUSY_TIMEOUT, cacheKiB: WRITER_CACHE_KIB },
+            inline,
+          );
+    // Writes end after open() returns, when `state` is set.
+    const files = new ValueFiles(valuesDir, {
+      written: (hash, size) => {
+        const buffer = this.state?.buffer;
+        buffer?.queue.values.set(hash, { size, data: null, createdAt: Date.now() });
+        buffer?.changed();
+      },
+      failed: (hash, error) => {
+        const buffer = this.state?.buffer;
+        // The cache must never point at a value that was not written.
+        buffer?.queue.dropCacheFor(hash);
+        buffer?.defer(
+          new StoreError(`cannot write value ${hash} to ${valuesDir}: ${String(error)}`, {
+            cause: error,
+            hint: 'check free space and permissions of the values folder; the call will be recomputed next time',
+          }),
+        );
+      },
+    });
+    const buffer = new WriteBuffer({
+      path: this.path,
+      writer,
+      files,
+      flushInterval: this.options.flushInterval,
+      maxBatch: this.options.maxBatch,
+    });
+    this.state = { db, queries, files, buffer };
+  }
+
+  async close(): Promise<void> {
+    const state = this.state;
+    if (!state) return;
+    try {
+      await state.buffer.close();
+    } finally {
+      this.state = undefined;
+      state.db.close();
+      if (this.path === MEMORY_PATH && this.options.valuesDir === undefined && this.valuesDir) {
+        await rm(this.valuesDir, { recursive: true, force: true });
+        this.valuesDir = undefined;
+      }
+    }
+    const error = state.buffer.takeError();
+    if (error) throw error;
+  }
+
+  async flush(): Promise<void> {
+    const { buffer } = this.live();
+    await buffer.flush();
+    const error = buffer.takeError();
+    if (error) throw error;
+  }
+
+  putExecution(rec: ExecutionRecord): void {
+    const { buffer } = this.live();
+    buffer.queue.executions.put(rec);
+    buffer.changed();
+  }
+
+  updateExecution(id: string, patch: Partial<ExecutionRecord>): void {
+    const { buffer } = this.live();
+    buffer.queue.executions.update(id, patch);
+    buffer.changed();
+  }
+
+  putJob(rec: JobRecord): void {
+    const { buffer } = this.live();
+    buffer.queue.jobs.put(rec);
+    buffer.changed();
+  }
+
+  updateJob(id: string, patch: Partial<JobRecord>): void {
+    const { buffer } = this.live();
+    buffer.queue.jobs.update(id, patch);
+    buffer.changed();
+  }
+
+  putTask(rec: TaskRecord): void {
+    const { buffer } = this.live();
+    buffer.queue.putTask(rec);
+    buffer.changed();
+  }
+
+  putCache(entry: CacheEntry): void {
+    const { buffer } = this.live();
+    buffer.queue.putCache(entry);
+    buffer.changed();
+  }
+
+  deleteCache(evalHash: string): void {
+    const { buffer } = this.live();
+    buffer.queue.deleteCache(evalHash);
+    buffer.changed();
+  }
+
+  async getCache(evalHash: string): Promise<CacheEntry | undefined> {
+    const { buffer, queries } = this.live();
+    const queued = buffer.cacheEntry(evalHash);
+    if (queued !== undefined) return queued === null ? undefined : { ...queued };
+    return queries.selectCache(evalHash);
+  }
+
+  putValue(bytes: Uint8Array): string {
+    const { buffer, files } = this.live();
+    const hash = valueHash(bytes);
+    if (bytes.byteLength > this.inlineLimit) {
+      files.write(hash, bytes);
+    } else if (!buffer.queue.values.has(hash)) {
+      // A copy: the caller may reuse its buffer before the flush.
+      buffer.queue.values.set(hash, {
+        size: bytes.byteLength,
+        data: new Uint8Array(bytes),
+        createdAt: Date.now(),
+      });
+      buffer.changed();
+    }
+    return hash;
+  }
+
+  async getValue(hash: string): Promise<Uint8Array | undefined> {
+    const { buffer, queries, files } = this.live();
+    if (!isValueHash(hash)) return undefined;
+    const queued = buffer.value(hash);
+    if (queued) return new Uint8Array(queued);
+    let bytes = queries.selectValue(hash)?.data ?? undefined;
+    if (!bytes) {
+      try {
+        bytes = await files.read(hash);
+      } catch (cause) {
+        throw new StoreError(`cannot read value file ${files.pathOf(hash)}: ${String(cause)}`, {
+          cause,
+          hint: 'check the permissions of the values folder',
+        });
+      }
+    }
+    if (bytes && valueHash(bytes) === hash) return bytes;
+    await this.forgetValue(hash);
+    return undefined;
+  }
+
+  // A lost or corrupt value is forgotten with the cache entries that point at it, so the
+  // scheduler recomputes the call instead of finding the same broken entry again.
+  private async forgetValue(hash: string): Promise<void> {
+    const state = this.state;
+    if (!state) return;
+    state.buffer.queue.dropCacheFor(hash);
+    state.queries.deleteCacheByValue(hash);
+    state.queries.deleteValue(hash);
+    await state.files.remove(hash).catch(() => undefined);
+  }
+
+  async listExecutions(q: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
+    const limit = checkPaging('listExecutions', 'limit', q.limit, 100);
+    const offset = checkPaging('listExecutions', 'offset', q.offset, 0);
+    const queries = await this.readable();
+    return queries.selectExecutions({
+      status: q.status,
+      taskName: q.taskName,
+      since: q.since,
+      limit,
+      offset,
+    });
+  }
+
+  async getExecution(idOrPrefix: string): Promise<ExecutionRecord | undefined> {
+    const queries = await this.readable();
+    const row = this.findOne(queries, 'executions', idOrPrefix);
+    return row && queries.execution(row);
+  }
+
+  async listJobs(executionId: string, q: JobQuery = {}): Promise<JobRecord[]> {
+    const limit = checkPaging('listJobs', 'limit', q.limit, -1);
+    const offset = checkPaging('listJobs', 'offset', q.offset, 0);
+    const queries = await this.readable();
+    return queries.selectJobs(executionId, limit, offset);
+  }
+
+  async getJob(idOrPrefix: string): Promise<JobRecord | undefined> {
+    const queries = await this.readable();
+    const row = this.findOne(queries, 'jobs', idOrPrefix);
+    return row && queries.job(row);
+  }
+
+  async getTask(hash: string): Promise<TaskRecord | undefined> {
+    const { buffer, queries } = this.live();
+    const queued = buffer.task(hash);
+    return queued ? { ...queued } : queries.selectTask(hash);
+  }
+
+  private findOne(
+    queries: SqliteQueries,
+    table: 'executions' | 'jobs',
+    idOrPrefix: string,
+  ): Record<string, SQLOutputValue> | undefined {
+    if (idOrPrefix === '') return undefined;
+    const { rows, matches } = queries.selectByIdOrPrefix(table, idOrPrefix);
+    if (matches > 1) {
+      throw new StoreError(`id prefix '${idOrPrefix}' matches ${matches} ${table} in database ${this.path}`, {
+        hint: 'give more characters of the id',
+      });
+    }
+    return rows[0];
+  }
+
+  private live(): OpenState {
+    if (!this.state) {
+      throw new StoreError(`the store for database ${this.path} is not open`, {
+        hint: 'call open() first (openStore() does), and do not use the store after close()',
+      });
+    }
+    return this.state;
+  }
+
+  /** The queries, once queued rows are committed, so that CLI and dashboard reads see them. */
+  private async readable(): Promise<SqliteQueries> {
+    await this.live().buffer.commitForRead();
+    return this.live().queries;
+  }
+}

@@ -1,0 +1,157 @@
+// Public types of the store: records, queries and the Store interface every backend implements.
+import type { SerializedError } from '../executors/index.ts';
+
+export type ExecutionStatus = 'running' | 'done' | 'failed' | 'cancelled';
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'cached' | 'failed' | 'cancelled';
+
+/** Job counts of one execution, computed when the execution is read. */
+export interface ExecutionCounts {
+  /** Every job recorded for the execution, cache hits included. */
+  jobs: number;
+  cached: number;
+  failed: number;
+}
+
+/** One `baton run` (or one `run(expr)` from code). */
+export interface ExecutionRecord {
+  /** Time-ordered unique id, see `newId()`. */
+  id: string;
+  /** The task the run evaluated. */
+  taskName: string;
+  /** A short human-readable rendering of the arguments, for listings. */
+  argsPreview: string;
+  status: ExecutionStatus;
+  /** Milliseconds since the epoch. */
+  startedAt: number;
+  endedAt?: number | undefined;
+  /** The working directory the run started in. */
+  cwd: string;
+  /** The command line, as `process.argv`. */
+  argv: string[];
+  host: string;
+  pid: number;
+  /** Value hash of the final result. */
+  resultHash?: string | undefined;
+  error?: SerializedError | undefined;
+  /** Filled in by reads; ignored by writes. */
+  counts?: ExecutionCounts | undefined;
+}
+
+/** One call of one task within an execution (one attempt chain; `attempt` counts the tries). */
+export interface JobRecord {
+  id: string;
+  executionId: string;
+  /** The job whose task returned the expression that made this call: the edges of the call tree. */
+  parentId?: string | undefined;
+  taskName: string;
+  taskHash: string;
+  /** Task hash + args hash: the cache key. */
+  evalHash: string;
+  /** Merkle hash over the result and the child calls, once known. */
+  callHash?: string | undefined;
+  /** Name of the executor (from baton.toml) that ran or would run the job. */
+  executor: string;
+  status: JobStatus;
+  /** 1 for the first attempt. */
+  attempt: number;
+  queuedAt: number;
+  startedAt?: number | undefined;
+  endedAt?: number | undefined;
+  /** For a cache hit: the job that computed the value. */
+  cachedFromJobId?: string | undefined;
+  cachedFromExecutionId?: string | undefined;
+  /** Value hash of the encoded arguments. */
+  argsHash?: string | undefined;
+  resultHash?: string | undefined;
+  error?: SerializedError | undefined;
+}
+
+/** A task's code as it was hashed; inserted once per task hash. */
+export interface TaskRecord {
+  hash: string;
+  name: string;
+  /** The source text (or `version`) that went into the hash. */
+  source: string;
+  moduleUrl: string;
+}
+
+/** The call cache: eval hash → the value it produced. */
+export interface CacheEntry {
+  evalHash: string;
+  valueHash: string;
+  callHash: string;
+  jobId: string;
+  executionId: string;
+  createdAt: number;
+}
+
+export interface ExecutionQuery {
+  /** @default 100 */
+  limit?: number | undefined;
+  /** @default 0 */
+  offset?: number | undefined;
+  status?: string | undefined;
+  taskName?: string | undefined;
+  /** Only executions started at or after this time (ms since the epoch). */
+  since?: number | undefined;
+}
+
+export interface JobQuery {
+  /** @default every job */
+  limit?: number | undefined;
+  /** @default 0 */
+  offset?: number | undefined;
+}
+
+export interface StoreDescription {
+  kind: 'sqlite';
+  /** Absolute path of the database file, or `:memory:`. */
+  path: string;
+}
+
+/**
+ * The provenance database and value store. Writes are queued in memory and flushed in batches;
+ * every read sees the writes made before it.
+ */
+export interface Store {
+  /** Creates folders, opens the database and applies missing migrations. */
+  open(): Promise<void>;
+  /** Flushes pending writes and closes the database. */
+  close(): Promise<void>;
+  /** Writes every queued write; rejects with a StoreError if a batch could not be written. */
+  flush(): Promise<void>;
+  putExecution(rec: ExecutionRecord): void;
+  updateExecution(id: string, patch: Partial<ExecutionRecord>): void;
+  putJob(rec: JobRecord): void;
+  updateJob(id: string, patch: Partial<JobRecord>): void;
+  /** Inserts the task if its hash is not recorded yet. */
+  putTask(rec: TaskRecord): void;
+  putCache(entry: CacheEntry): void;
+  /** Sees queued, unflushed writes. */
+  getCache(evalHash: string): Promise<CacheEntry | undefined>;
+  deleteCache(evalHash: string): void;
+  /** Stores bytes under their sha256 (hex) and returns it. The bytes must not change afterwards. */
+  putValue(bytes: Uint8Array): string;
+  /** The bytes, checked against the hash; undefined (and the entry forgotten) if missing or corrupt. */
+  getValue(hash: string): Promise<Uint8Array | undefined>;
+  /** Newest first. */
+  listExecutions(q?: ExecutionQuery): Promise<ExecutionRecord[]>;
+  /** By id or unique id prefix; an ambiguous prefix is a StoreError. */
+  getExecution(idOrPrefix: string): Promise<ExecutionRecord | undefined>;
+  /** In the order they were queued (ids are time-ordered). */
+  listJobs(executionId: string, q?: JobQuery): Promise<JobRecord[]>;
+  /** By id or unique id prefix; an ambiguous prefix is a StoreError. */
+  getJob(idOrPrefix: string): Promise<JobRecord | undefined>;
+  getTask(hash: string): Promise<TaskRecord | undefined>;
+  describe(): StoreDescription;
+}
+
+export interface OpenStoreOptions {
+  /** Directory that relative database paths and the default values folder resolve against. @default process.cwd() */
+  cwd?: string | undefined;
+  /** Where values above `inlineLimit` are kept as files. @default `values/` beside the database file (`.baton/values`) */
+  valuesDir?: string | undefined;
+  /** Values up to this many bytes are kept inside the database. @default 65536 */
+  inlineLimit?: number | undefined;
+}
