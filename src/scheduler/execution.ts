@@ -1,0 +1,395 @@
+// Evaluation of one expression graph: argument resolution, hashing, the call cache, dedupe of
+// identical calls in flight, and results that are themselves expressions.
+import { hostname } from 'node:os';
+import { decodeValue, encodeValue } from '../codec/index.ts';
+import { CancelledError, SerializationError, TaskError, WorkflowError } from '../errors.ts';
+import { callHash, evalHash, hashArgs, taskHash } from '../hash/index.ts';
+import type { Store } from '../store/index.ts';
+import {
+  CallExpr,
+  CatchExpr,
+  CondExpr,
+  SeqExpr,
+  definitionHash,
+  getTask,
+  importWorkflow,
+  isTask,
+  isUnresolved,
+  parameterNames,
+  PLACEMENT_KEYS,
+  resolveTaskOptions,
+  type CaughtError,
+  type ResolvedTaskOptions,
+  type TaskDef,
+  type TaskOptions,
+} from '../task/index.ts';
+import { runAttempts, type JobRunner } from './attempts.ts';
+import type { SchedulerEvent } from './events.ts';
+import { contains, hasExpr, mapExprs, preview } from './values.ts';
+
+export type CacheMode = 'backend' | 'execution' | 'none';
+
+/** Stands for a value a dry run would have to compute. */
+export const WOULD_RUN: unique symbol = Symbol('baton.would-run');
+
+/** One call in the job tree, kept small: a million of them may be alive. */
+export interface JobNode {
+  readonly id: string;
+  readonly def: TaskDef;
+  readonly parent: JobNode | undefined;
+  readonly args: readonly unknown[] | undefined;
+  childCallHashes?: string[];
+}
+
+interface Prepared {
+  options: ResolvedTaskOptions;
+  taskHash: string;
+  paramNames: string[];
+}
+
+interface CallResult {
+  value: unknown;
+  callHash: string;
+}
+
+export interface ExecutionSettings {
+  id: string;
+  store: Store;
+  cacheMode: CacheMode;
+  dryRun: boolean;
+  /** `-o key=value` from the command line: the highest precedence. */
+  cliOverrides: TaskOptions | undefined;
+  /** Task option defaults from an executor's config section. */
+  executorDefaults(name: string): TaskOptions | undefined;
+  runner: JobRunner;
+  signal: AbortSignal;
+  emit(event: SchedulerEvent): void;
+  newId(): string;
+}
+
+const HOST = hostname();
+
+export class Execution {
+  readonly settings: ExecutionSettings;
+  private readonly inflight = new Map<string, Promise<CallResult>>();
+  private readonly memo = new Map<string, CallResult>();
+  private readonly prepared = new Map<TaskDef, Prepared>();
+  private readonly preparedWithOverrides = new WeakMap<TaskOptions, Map<TaskDef, Prepared>>();
+  private readonly recordedTasks = new Set<string>();
+
+  constructor(settings: ExecutionSettings) {
+    this.settings = settings;
+  }
+
+  /** The value of `value` with every expression in it evaluated. */
+  evaluate(value: unknown, parent: JobNode | undefined): Promise<unknown> {
+    return mapExprs(value, (expr) => this.evaluateExpr(expr, parent));
+  }
+
+  private async evaluateExpr(expr: unknown, parent: JobNode | undefined): Promise<unknown> {
+    if (this.settings.signal.aborted) throw new CancelledError('the run was cancelled');
+    if (expr instanceof CallExpr) return (await this.call(expr, parent)).value;
+    if (expr instanceof CondExpr) {
+      const predicate = await this.evaluate(expr.predicate, parent);
+      if (predicate === WOULD_RUN) return WOULD_RUN;
+      return this.evaluate(predicate ? expr.then : expr.otherwise, parent);
+    }
+    if (expr instanceof SeqExpr) {
+      const values: unknown[] = [];
+      for (const item of expr.items) values.push(await this.evaluate(item, parent));
+      return values;
+    }
+    if (expr instanceof CatchExpr) return this.evaluateCatch(expr, parent);
+    throw new WorkflowError('unknown kind of expression', {
+      hint: 'expressions come from calling tasks, cond, catchError or seq',
+    });
+  }
+
+  private async evaluateCatch(expr: CatchExpr<unknown>, parent: JobNode | undefined): Promise<unknown> {
+    try {
+      return await this.evaluate(expr.body, parent);
+    } catch (error) {
+      if (error instanceof CancelledError || this.settings.signal.aborted) throw error;
+      const caught = toCaughtError(error);
+      const handler = expr.handler;
+      if (isTask(handler))
+        return (await this.call(new CallExpr(handler.def, [caught], handler.overrides), parent)).value;
+      if (typeof handler === 'function') return this.evaluate(await handler(caught), parent);
+      return this.evaluate(handler, parent);
+    }
+  }
+
+  /** Evaluates one task call: arguments, hash, cache, executor, returned expressions. */
+  call(expr: CallExpr<unknown>, parent: JobNode | undefined): Promise<CallResult> {
+    const args = expr.args;
+    if (hasExpr(args)) {
+      return this.evaluate(args, parent).then((resolved) =>
+        this.callWithArgs(expr, resolved as unknown[], parent),
+      );
+    }
+    return this.callWithArgs(expr, args, parent);
+  }
+
+  private async callWithArgs(
+    expr: CallExpr<unknown>,
+    args: readonly unknown[],
+    parent: JobNode | undefined,
+  ): Promise<CallResult> {
+    const def = isUnresolved(expr.task) ? await loadTask(expr.task) : expr.task;
+    if (this.settings.dryRun && contains(args, WOULD_RUN)) return this.wouldRun(def, '', parent);
+    const prepared = this.prepare(def, expr.overrides);
+    let argsHash: string;
+    try {
+      argsHash = hashArgs(args, prepared.paramNames);
+    } catch (error) {
+      throw withCallPath(error, parent, def);
+    }
+    const key = evalHash(prepared.taskHash, argsHash);
+    const shared = this.settings.cacheMode !== 'none' && prepared.options.cache;
+    if (!shared) return this.runCall(def, args, prepared, key, parent);
+    const done = this.memo.get(key);
+    if (done) return done;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const promise = this.runCall(def, args, prepared, key, parent);
+    this.inflight.set(key, promise);
+    promise.then(
+      (result) => {
+        this.inflight.delete(key);
+        if (this.settings.cacheMode === 'execution') this.memo.set(key, result);
+      },
+      () => this.inflight.delete(key),
+    );
+    return promise;
+  }
+
+  private prepare(def: TaskDef, overrides: TaskOptions | undefined): Prepared {
+    const cli = this.settings.cliOverrides;
+    let table = this.prepared;
+    if (overrides) {
+      table = this.preparedWithOverrides.get(overrides) ?? new Map();
+      this.preparedWithOverrides.set(overrides, table);
+    }
+    const known = table.get(def);
+    if (known) return known;
+    const chosen = { ...def.options, ...overrides, ...cli };
+    const executorName = typeof chosen.executor === 'string' ? chosen.executor : 'default';
+    const merged = { ...this.settings.executorDefaults(executorName), ...chosen };
+    const options = resolveTaskOptions(merged, `task ${def.name}`);
+    const changesWhatRuns: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(chosen))
+      if (!PLACEMENT_KEYS.has(k) && k !== 'version') changesWhatRuns[k] = v;
+    const versioned = chosen.version !== undefined && chosen.version !== def.options.version;
+    const source = versioned ? `version:${String(chosen.version)}` : def.source;
+    const hash =
+      Object.keys(changesWhatRuns).length === 0 && !versioned
+        ? definitionHash(def)
+        : taskHash(def.name, source, changesWhatRuns);
+    const result: Prepared = { options, taskHash: hash, paramNames: parameterNames(def.fn) };
+    table.set(def, result);
+    return result;
+  }
+
+  private async runCall(
+    def: TaskDef,
+    args: readonly unknown[],
+    prepared: Prepared,
+    key: string,
+    parent: JobNode | undefined,
+  ): Promise<CallResult> {
+    const { store } = this.settings;
+    const node: JobNode = { id: this.settings.newId(), def, parent, args };
+    const cached = await this.fromCache(node, prepared, key);
+    if (cached) {
+      parent?.childCallHashes?.push(cached.callHash);
+      return cached;
+    }
+    if (this.settings.dryRun) return this.wouldRun(def, key, parent);
+    if (!this.recordedTasks.has(prepared.taskHash)) {
+      this.recordedTasks.add(prepared.taskHash);
+      store.putTask({
+        hash: prepared.taskHash,
+        name: def.name,
+        source: def.source,
+        moduleUrl: def.moduleUrl ?? '',
+      });
+    }
+    let argBytes: Uint8Array;
+    try {
+      argBytes = encodeValue(args);
+    } catch (error) {
+      throw withCallPath(error, parent, def);
+    }
+    const outcome = await runAttempts(this, node, prepared.options, prepared.taskHash, key, argBytes);
+    let value = decodeValue(outcome.value);
+    let bytes = outcome.value;
+    if (hasExpr(value)) {
+      node.childCallHashes = [];
+      try {
+        value = await this.evaluate(value, node);
+      } catch (error) {
+        this.recordFailure(node, key, prepared.options.executor, outcome.attempt, error);
+        throw error;
+      }
+      bytes = encodeValue(value);
+    }
+    const valueHash = store.putValue(bytes);
+    const call = callHash(key, valueHash, node.childCallHashes ?? []);
+    if (prepared.options.cache) {
+      store.putCache({
+        evalHash: key,
+        valueHash,
+        callHash: call,
+        jobId: node.id,
+        executionId: this.settings.id,
+        createdAt: Date.now(),
+      });
+    }
+    store.updateJob(node.id, { status: 'done', endedAt: Date.now(), resultHash: valueHash, callHash: call });
+    this.emitJob('finished', node, key, prepared.options.executor, outcome.attempt);
+    parent?.childCallHashes?.push(call);
+    return { value, callHash: call };
+  }
+
+  private async fromCache(node: JobNode, prepared: Prepared, key: string): Promise<CallResult | undefined> {
+    if (this.settings.cacheMode !== 'backend' || !prepared.options.cache) return undefined;
+    const { store } = this.settings;
+    const entry = await store.getCache(key);
+    if (!entry) return undefined;
+    const bytes = await store.getValue(entry.valueHash);
+    if (!bytes) {
+      // the stored value is gone or corrupt: recompute rather than return it
+      store.deleteCache(key);
+      return undefined;
+    }
+    const now = Date.now();
+    if (!this.settings.dryRun)
+      store.putJob({
+        id: node.id,
+        executionId: this.settings.id,
+        parentId: node.parent?.id,
+        taskName: node.def.name,
+        taskHash: prepared.taskHash,
+        evalHash: key,
+        executor: prepared.options.executor,
+        status: 'cached',
+        attempt: 0,
+        queuedAt: now,
+        startedAt: now,
+        endedAt: now,
+        cachedFromJobId: entry.jobId,
+        cachedFromExecutionId: entry.executionId,
+        resultHash: entry.valueHash,
+        callHash: entry.callHash,
+      });
+    this.emitJob('cached', node, key, prepared.options.executor, 0);
+    return { value: decodeValue(bytes), callHash: entry.callHash };
+  }
+
+  private wouldRun(def: TaskDef, key: string, parent: JobNode | undefined): CallResult {
+    const node: JobNode = { id: this.settings.newId(), def, parent, args: undefined };
+    this.emitJob('would-run', node, key, '', 0);
+    return { value: WOULD_RUN, callHash: '' };
+  }
+
+  /** Records a job that failed after its body ran (an expression it returned failed). */
+  recordFailure(node: JobNode, key: string, executor: string, attempt: number, error: unknown): void {
+    const failure = toCaughtError(error);
+    const cancelled = error instanceof CancelledError;
+    const serialized = {
+      name: failure.name,
+      message: failure.message,
+      stack: failure.stack,
+      kind: 'application' as const,
+    };
+    this.settings.store.updateJob(node.id, {
+      status: cancelled ? 'cancelled' : 'failed',
+      endedAt: Date.now(),
+      error: serialized,
+    });
+    this.emitJob(cancelled ? 'cancelled' : 'failed', node, key, executor, attempt, { error: serialized });
+  }
+
+  emitJob(
+    type: Parameters<typeof jobEvent>[0],
+    node: JobNode,
+    key: string,
+    executor: string,
+    attempt: number,
+    extra?: object,
+  ): void {
+    this.settings.emit(jobEvent(type, this.settings.id, node, key, executor, attempt, extra));
+  }
+
+  /** `main → train(rows, C)`: where a call sits in the graph. */
+  static callPath(node: JobNode | undefined, leaf?: string): string {
+    const names: string[] = [];
+    for (let n = node; n; n = n.parent) names.unshift(n.def.name);
+    if (leaf !== undefined) names.push(leaf);
+    return names.join(' → ');
+  }
+
+  /** `main → train(rows=[…], C=0.5)`: the call path with this call's arguments. */
+  callPathWithArgs(node: JobNode): string {
+    const names = parameterNames(node.def.fn);
+    const args = (node.args ?? []).map((arg, i) => `${names[i] ?? `arg${i}`}=${preview(arg, 40)}`);
+    return Execution.callPath(node.parent, `${node.def.name}(${args.join(', ')})`);
+  }
+
+  static host(): string {
+    return HOST;
+  }
+}
+
+function jobEvent(
+  type: 'queued' | 'started' | 'finished' | 'cached' | 'failed' | 'retried' | 'cancelled' | 'would-run',
+  executionId: string,
+  node: JobNode,
+  key: string,
+  executor: string,
+  attempt: number,
+  extra?: object,
+): SchedulerEvent {
+  return {
+    type,
+    executionId,
+    jobId: node.id,
+    taskName: node.def.name,
+    evalHash: key,
+    executor,
+    attempt,
+    time: Date.now(),
+    ...extra,
+  };
+}
+
+async function loadTask(def: TaskDef): Promise<TaskDef> {
+  if (!def.moduleUrl) throw new WorkflowError(`task ${def.name} is not loaded and its module is unknown`);
+  await importWorkflow(def.moduleUrl);
+  const loaded = getTask(def.name);
+  if (!loaded) throw new WorkflowError(`module ${def.moduleUrl} does not define task ${def.name}`);
+  return loaded;
+}
+
+/** Prefixes a serialization error's path with where the call sits: `main → train(rows[3].model)`. */
+function withCallPath(error: unknown, parent: JobNode | undefined, def: TaskDef): unknown {
+  if (!(error instanceof SerializationError)) return error;
+  const path = Execution.callPath(parent, `${def.name}(${error.path})`);
+  return new SerializationError(`${error.message.replace(/\.$/, '')} (at ${path})`, path, {
+    cause: error,
+    hint: error.hint,
+  });
+}
+
+export function toCaughtError(error: unknown): CaughtError {
+  if (error instanceof TaskError) {
+    return {
+      name: error.remoteName,
+      message: error.remoteMessage,
+      stack: error.remoteStack,
+      taskName: error.taskName,
+    };
+  }
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'Error', message: String(error) };
+}

@@ -1,0 +1,248 @@
+import { argv as processArgv } from 'node:process';
+import { encodeValue } from '../codec/index.ts';
+import { loadConfig, taskDefaultsFromExecutor, type BatonConfig } from '../config/index.ts';
+import { CancelledError, ConfigError } from '../errors.ts';
+import {
+  resolveExecutorType,
+  type Executor,
+  type ExecutorEvent,
+  type ExecutorLogger,
+} from '../executors/index.ts';
+import { newId, openStore, type Store } from '../store/index.ts';
+import { CallExpr, type Expr, type TaskOptions } from '../task/index.ts';
+import type { JobRunner } from './attempts.ts';
+import type { SchedulerEvent } from './events.ts';
+import { Execution, WOULD_RUN, type CacheMode } from './execution.ts';
+import { Slots } from './limiter.ts';
+import { preview } from './values.ts';
+
+export interface SchedulerOptions {
+  /** A loaded configuration, or the path of a baton.toml. @default found from cwd, else embedded defaults */
+  config?: BatonConfig | string;
+  /** An open store; otherwise the one `[backend] db` names is opened (and closed by `close()`). */
+  store?: Store;
+  /** @default process.cwd() */
+  cwd?: string;
+  /** Where executors' messages go. @default warnings to stderr */
+  logger?: ExecutorLogger;
+}
+
+export interface RunOptions {
+  /** `backend` reuses results of earlier runs; `execution` only within this run; `none` reruns everything. @default 'backend' */
+  cache?: CacheMode;
+  /** Evaluate only as far as the cache allows and report what would run. */
+  dryRun?: boolean;
+  /** Aborting cancels the run and its in-flight jobs. */
+  signal?: AbortSignal;
+  onEvent?: (event: SchedulerEvent) => void;
+  /** Options that override every task's, as `baton run -o key=value` does. */
+  overrides?: TaskOptions;
+  /** Recorded with the execution. @default process.argv */
+  argv?: string[];
+}
+
+export interface DryRunReport {
+  executionId: string;
+  /** Calls that would run, in the order they were reached. */
+  wouldRun: Array<{ taskName: string; evalHash: string }>;
+  cached: number;
+  /** The result, when everything was cached. */
+  value?: unknown;
+}
+
+interface StartedExecutor {
+  executor: Executor;
+  slots: Slots;
+}
+
+const stderrLogger: ExecutorLogger = {
+  info: () => undefined,
+  debug: () => undefined,
+  warn: (message) => process.stderr.write(`baton: ${message}\n`),
+};
+
+/** Evaluates expressions: hashing, caching, and sending jobs to the configured executors. */
+export class Scheduler {
+  private readonly options: SchedulerOptions;
+  private configLoaded: Promise<BatonConfig> | undefined;
+  private storeOpened: Promise<Store> | undefined;
+  private readonly executors = new Map<string, Promise<StartedExecutor>>();
+  private readonly tracked = new Map<string, () => void>();
+
+  constructor(options: SchedulerOptions = {}) {
+    this.options = options;
+  }
+
+  get cwd(): string {
+    return this.options.cwd ?? process.cwd();
+  }
+
+  config(): Promise<BatonConfig> {
+    const given = this.options.config;
+    if (!this.configLoaded) {
+      this.configLoaded =
+        typeof given === 'object'
+          ? Promise.resolve(given)
+          : loadConfig({ configPath: given, cwd: this.cwd, env: process.env });
+    }
+    return this.configLoaded;
+  }
+
+  store(): Promise<Store> {
+    if (!this.storeOpened) {
+      this.storeOpened = this.options.store
+        ? Promise.resolve(this.options.store)
+        : this.config().then((config) =>
+            openStore(config.backend.db, { cwd: config.root, valuesDir: config.backend.valuesDir }),
+          );
+    }
+    return this.storeOpened;
+  }
+
+  /** Evaluates `expr` and gives its value. */
+  run<R>(expr: Expr<R> | R, options?: RunOptions & { dryRun?: false }): Promise<R>;
+  run<R>(expr: Expr<R> | R, options: RunOptions & { dryRun: true }): Promise<DryRunReport>;
+  async run<R>(expr: Expr<R> | R, options: RunOptions = {}): Promise<R | DryRunReport> {
+    const config = await this.config();
+    const store = await this.store();
+    const id = newId();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const taskName = expr instanceof CallExpr ? expr.task.name : '<expression>';
+    const wouldRun: DryRunReport['wouldRun'] = [];
+    let cached = 0;
+    const emit = (event: SchedulerEvent) => {
+      if (event.type === 'would-run') wouldRun.push({ taskName: event.taskName, evalHash: event.evalHash });
+      else if (event.type === 'cached') cached++;
+      options.onEvent?.(event);
+    };
+    const execution = new Execution({
+      id,
+      store,
+      cacheMode: options.cache ?? 'backend',
+      dryRun: options.dryRun ?? false,
+      cliOverrides: options.overrides,
+      executorDefaults: (name) => {
+        const section = config.executors[name];
+        return section ? taskDefaultsFromExecutor(section) : undefined;
+      },
+      runner: this.runner(),
+      signal: controller.signal,
+      emit,
+      newId,
+    });
+    const startedAt = Date.now();
+    if (!options.dryRun) {
+      store.putExecution({
+        id,
+        taskName,
+        argsPreview: expr instanceof CallExpr ? preview(expr.args) : '',
+        status: 'running',
+        startedAt,
+        cwd: this.cwd,
+        argv: options.argv ?? processArgv.slice(1),
+        host: Execution.host(),
+        pid: process.pid,
+      });
+    }
+    emit({ type: 'execution-started', executionId: id, taskName, time: startedAt });
+    try {
+      const value = await execution.evaluate(expr, undefined);
+      if (options.dryRun) {
+        const report: DryRunReport = { executionId: id, wouldRun, cached };
+        if (value !== WOULD_RUN) report.value = value;
+        return report;
+      }
+      store.updateExecution(id, {
+        status: 'done',
+        endedAt: Date.now(),
+        resultHash: store.putValue(encodeValue(value)),
+      });
+      emit({ type: 'execution-finished', executionId: id, taskName, time: Date.now(), status: 'done' });
+      return value as R;
+    } catch (error) {
+      const status = error instanceof CancelledError || controller.signal.aborted ? 'cancelled' : 'failed';
+      controller.abort(error); // fail fast: in-flight jobs are not needed any more
+      await this.drain();
+      if (!options.dryRun) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        store.updateExecution(id, {
+          status,
+          endedAt: Date.now(),
+          error: { name: failure.name, message: failure.message, stack: failure.stack, kind: 'application' },
+        });
+      }
+      emit({ type: 'execution-finished', executionId: id, taskName, time: Date.now(), status });
+      throw error;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      await store.flush();
+    }
+  }
+
+  /** Stops the executors and closes the store this scheduler opened. */
+  async close(): Promise<void> {
+    const started = await Promise.allSettled(this.executors.values());
+    this.executors.clear();
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.executor.stop() : undefined)));
+    if (this.storeOpened && !this.options.store) await (await this.storeOpened).close();
+    else if (this.storeOpened) await (await this.storeOpened).flush();
+  }
+
+  /** Waits (briefly) until cancelled jobs have reported back. */
+  private async drain(): Promise<void> {
+    for (let waited = 0; this.tracked.size > 0 && waited < 10_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  private runner(): JobRunner {
+    return {
+      executor: (name, taskName) => this.executor(name, taskName),
+      track: (jobId, onStarted) => this.tracked.set(jobId, onStarted),
+      untrack: (jobId) => this.tracked.delete(jobId),
+    };
+  }
+
+  private executor(name: string, taskName: string): Promise<StartedExecutor> {
+    let started = this.executors.get(name);
+    if (!started) {
+      started = this.startExecutor(name, taskName);
+      this.executors.set(name, started);
+      started.catch(() => this.executors.delete(name));
+    }
+    return started;
+  }
+
+  private async startExecutor(name: string, taskName: string): Promise<StartedExecutor> {
+    const config = await this.config();
+    const section = config.executors[name];
+    if (!section) {
+      throw new ConfigError(
+        `task ${taskName} names executor '${name}', which ${config.file ? `${config.file} does not define` : 'is not configured (no baton.toml found)'}`,
+        { file: config.file, section: `executors.${name}`, key: 'executor' },
+        {
+          hint: `define [executors.${name}] in baton.toml, or use one of: ${Object.keys(config.executors).join(', ')}`,
+        },
+      );
+    }
+    const registration = await resolveExecutorType(section.type, {
+      file: config.file,
+      section: `executors.${name}`,
+      baseDir: config.root,
+    });
+    const executor = registration.create(name, section);
+    await executor.start({
+      cwd: this.cwd,
+      logger: this.options.logger ?? stderrLogger,
+      emit: (event: ExecutorEvent) => {
+        if (event.type === 'job-started') this.tracked.get(event.jobId)?.();
+        else (this.options.logger ?? stderrLogger).info(event.line);
+      },
+    });
+    const limit = typeof section.max_jobs === 'number' ? section.max_jobs : executor.maxInFlight;
+    return { executor, slots: new Slots(limit) };
+  }
+}
