@@ -1,0 +1,66 @@
+// The options of a `type = "local"` executor section, validated once with their defaults applied.
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from '../../errors.ts';
+import { PLACEMENT_KEYS } from '../../task/index.ts';
+import type { ExecutorOptionsValidator } from '../types.ts';
+import type { LocalMode } from './runtime.ts';
+
+export interface LocalOptions {
+  /** Worker threads, or child processes (stronger isolation, slower start). @default "threads" */
+  mode: LocalMode;
+  /** Most workers alive at once. @default os.availableParallelism() */
+  max_workers: number;
+}
+
+const schema = z.strictObject({
+  mode: z.enum(['threads', 'processes']).default('threads'),
+  max_workers: z.number().int().min(1).optional(),
+});
+
+/** Keys a section may hold besides this executor's own: its type, and task option defaults. */
+const PASSED_THROUGH = new Set(['type', ...[...PLACEMENT_KEYS].filter((key) => key !== 'executor')]);
+
+function known(): string {
+  return Object.keys(schema.shape).join(', ');
+}
+
+/** Checks a section; unknown keys and bad values come back as issues that name the key. */
+export const validateLocalOptions: ExecutorOptionsValidator = (options) => {
+  const own: Record<string, unknown> = {};
+  const passed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) (PASSED_THROUGH.has(key) ? passed : own)[key] = value;
+  const parsed = schema.safeParse(own);
+  if (!parsed.success) {
+    const issues: Array<{ key: string; message: string }> = [];
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          issues.push({ key, message: `unknown option '${key}' for a local executor (known: ${known()})` });
+        }
+      } else {
+        const key = String(issue.path[0] ?? '');
+        issues.push({ key, message: `option '${key}': ${issue.message}` });
+      }
+    }
+    return { ok: false, issues };
+  }
+  const value: LocalOptions = {
+    mode: parsed.data.mode,
+    max_workers: parsed.data.max_workers ?? availableParallelism(),
+  };
+  return { ok: true, value: { ...passed, ...value } };
+};
+
+/** The options of one section, or a ConfigError naming the first bad key. */
+export function resolveLocalOptions(name: string, options: Record<string, unknown>): LocalOptions {
+  const result = validateLocalOptions(options);
+  if (!result.ok) {
+    const first = result.issues[0]!;
+    throw new ConfigError(`executor ${name}: ${first.message}`, {
+      section: `executors.${name}`,
+      key: first.key,
+    });
+  }
+  return { mode: result.value.mode as LocalMode, max_workers: result.value.max_workers as number };
+}

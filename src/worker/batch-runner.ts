@@ -1,0 +1,101 @@
+// Runs the batches a worker receives: synchronous jobs one after another, async ones side by side (up to
+// a cap) so an I/O task does not hold up its batch-mates, and results sent back in batches as well.
+import type { SerializedError } from '../executors/index.ts';
+import { ByteWriter, type BatchMessage, type ResultMessage } from './protocol.ts';
+import { runJob, type JobResult } from './run-job.ts';
+
+/** How many async jobs one worker keeps in flight at once. @default 64 */
+export const DEFAULT_CONCURRENCY = 64;
+
+interface Cursor {
+  batch: BatchMessage;
+  next: number;
+}
+
+export class BatchRunner {
+  private readonly post: (message: ResultMessage) => void;
+  private readonly concurrency: number;
+  private readonly waiting: Cursor[] = [];
+  private active = 0;
+  private flushScheduled = false;
+  private readonly ids: number[] = [];
+  private readonly ok: number[] = [];
+  private readonly times: number[] = [];
+  private readonly errors: SerializedError[] = [];
+  private readonly values = new ByteWriter();
+
+  constructor(post: (message: ResultMessage) => void, options: { concurrency?: number } = {}) {
+    this.post = post;
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  }
+
+  /** Takes a batch; whatever finishes synchronously is sent back before this returns. */
+  receive(batch: BatchMessage): void {
+    this.waiting.push({ batch, next: 0 });
+    this.pump();
+    this.flush();
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.waiting.length > 0) {
+      const cursor = this.waiting[0]!;
+      const { batch } = cursor;
+      const index = cursor.next++;
+      if (cursor.next >= batch.ids.length) this.waiting.shift();
+      const id = batch.ids[index]!;
+      const args = batch.args.subarray(batch.offsets[index], batch.offsets[index + 1]);
+      const result = runJob(batch.refs[batch.tasks[index]!]!, args);
+      if (result instanceof Promise) {
+        this.active++;
+        void result.then((settled) => this.finishAsync(id, settled));
+      } else {
+        this.record(id, result);
+      }
+    }
+  }
+
+  private finishAsync(id: number, result: JobResult): void {
+    this.active--;
+    this.record(id, result);
+    this.pump();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Whatever else finishes in this turn of the event loop goes in the same message.
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private record(id: number, result: JobResult): void {
+    this.ids.push(id);
+    this.times.push(result.startedAt, result.endedAt);
+    if (result.ok) {
+      this.ok.push(1);
+      this.values.append(result.value);
+    } else {
+      this.ok.push(0);
+      this.values.append(undefined);
+      this.errors.push(result.error);
+    }
+  }
+
+  private flush(): void {
+    if (this.ids.length === 0) return;
+    const { bytes, offsets } = this.values.take();
+    const message: ResultMessage = {
+      type: 'results',
+      ids: Float64Array.from(this.ids),
+      ok: Uint8Array.from(this.ok),
+      values: bytes,
+      offsets,
+      times: Float64Array.from(this.times),
+      errors: this.errors.splice(0),
+    };
+    this.ids.length = 0;
+    this.ok.length = 0;
+    this.times.length = 0;
+    this.post(message);
+  }
+}

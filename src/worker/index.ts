@@ -1,0 +1,25 @@
+// What runs on the far side of an executor: module loading, running jobs and batches of jobs, and
+// the entry points of the local executor's worker threads and processes.
+export { loadTask, loadedTask } from './load.ts';
+export { runJob, type JobResult } from './run-job.ts';
+export { BatchRunner, DEFAULT_CONCURRENCY } from './batch-runner.ts';
+export { captureOutput } from './output.ts';
+export {
+  ByteWriter,
+  packBytes,
+  transferList,
+  type BatchMessage,
+  type OutputMessage,
+  type ReadyMessage,
+  type ResultMessage,
+  type WireTaskRef,
+  type WorkerMessage,
+} from './protocol.ts';
+
+// Built to dist/ the entry files end in .js; keep the extension this file was loaded with.
+const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** The module a local executor worker thread runs. */
+export const THREAD_ENTRY: URL = new URL(`./thread-entry${extension}`, import.meta.url);
+/** The module a local executor worker process runs. */
+export const PROCESS_ENTRY: URL = new URL(`./process-entry${extension}`, import.meta.url);

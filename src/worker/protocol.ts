@@ -1,0 +1,126 @@
+// Messages between the local executor and its workers. Jobs and results travel in batches with their
+// bytes packed into one buffer, so a batch of 500 jobs costs one message and one transfer, not 500.
+import type { SerializedError } from '../executors/index.ts';
+
+/** The part of a job's TaskRef a worker needs; each distinct task is sent once per batch. */
+export interface WireTaskRef {
+  module: string;
+  name: string;
+  hash: string;
+}
+
+/** Parent → worker: jobs to run. Job i's arguments are `args[offsets[i] .. offsets[i + 1]]`. */
+export interface BatchMessage {
+  type: 'batch';
+  refs: WireTaskRef[];
+  /** Per job: the id the parent chose, echoed in the results. */
+  ids: Float64Array;
+  /** Per job: its task, as an index into `refs`. */
+  tasks: Uint32Array;
+  args: Uint8Array;
+  offsets: Float64Array;
+}
+
+/** Worker → parent: what finished since the last message. Result i's value is `values[offsets[i] .. offsets[i + 1]]`. */
+export interface ResultMessage {
+  type: 'results';
+  ids: Float64Array;
+  /** 1 where the job succeeded; the failures' errors are in `errors`, in the same order. */
+  ok: Uint8Array;
+  values: Uint8Array;
+  offsets: Float64Array;
+  /** Per result: started and ended, in ms since the epoch. */
+  times: Float64Array;
+  errors: SerializedError[];
+}
+
+/** Worker → parent: the worker has loaded its own code and takes jobs. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** Worker → parent: something a task printed on stdout or stderr. */
+export interface OutputMessage {
+  type: 'output';
+  chunk: Uint8Array;
+}
+
+export type WorkerMessage = ResultMessage | ReadyMessage | OutputMessage;
+
+/** The buffers a message can hand over instead of copying (threads only). */
+export function transferList(message: BatchMessage | WorkerMessage): ArrayBuffer[] {
+  if (message.type === 'batch') {
+    return [
+      message.ids.buffer,
+      message.tasks.buffer,
+      message.args.buffer,
+      message.offsets.buffer,
+    ] as ArrayBuffer[];
+  }
+  if (message.type === 'results') {
+    return [
+      message.ids.buffer,
+      message.ok.buffer,
+      message.values.buffer,
+      message.offsets.buffer,
+      message.times.buffer,
+    ] as ArrayBuffer[];
+  }
+  return [];
+}
+
+/** Appends byte strings into one reusable buffer; `take` copies them out into an exact-size one. */
+export class ByteWriter {
+  private buffer: Uint8Array;
+  private used = 0;
+  private readonly ends: number[] = [];
+
+  constructor(initialSize = 64 * 1024) {
+    this.buffer = new Uint8Array(initialSize);
+  }
+
+  get count(): number {
+    return this.ends.length;
+  }
+
+  /** Copies `bytes` in now, so a codec that reuses its output buffer cannot change them later. */
+  append(bytes: Uint8Array | undefined): void {
+    if (bytes !== undefined && bytes.length > 0) {
+      const needed = this.used + bytes.length;
+      if (needed > this.buffer.length) {
+        const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
+        grown.set(this.buffer.subarray(0, this.used));
+        this.buffer = grown;
+      }
+      this.buffer.set(bytes, this.used);
+      this.used = needed;
+    }
+    this.ends.push(this.used);
+  }
+
+  /** The bytes and the offsets of everything appended since the last `take`. */
+  take(): { bytes: Uint8Array; offsets: Float64Array } {
+    const offsets = new Float64Array(this.ends.length + 1);
+    for (let i = 0; i < this.ends.length; i++) offsets[i + 1] = this.ends[i]!;
+    const bytes = this.buffer.slice(0, this.used);
+    this.used = 0;
+    this.ends.length = 0;
+    return { bytes, offsets };
+  }
+}
+
+/** Packs byte strings whose sizes are known into one exact-size buffer (a single copy). */
+export function packBytes(
+  count: number,
+  bytesAt: (index: number) => Uint8Array,
+): { bytes: Uint8Array; offsets: Float64Array } {
+  const offsets = new Float64Array(count + 1);
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    total += bytesAt(i).length;
+    offsets[i + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < count; i++) bytes.set(bytesAt(i), offsets[i]!);
+  return { bytes, offsets };
+}

@@ -1,0 +1,20 @@
+// Entry point of a local executor worker thread: batches in through the parent port, results out.
+import { parentPort } from 'node:worker_threads';
+import { ExecutorError } from '../errors.ts';
+import { markWorkerContext } from '../scheduler/index.ts';
+import { BatchRunner } from './batch-runner.ts';
+import { captureOutput } from './output.ts';
+import { transferList, type BatchMessage, type WorkerMessage } from './protocol.ts';
+
+// A task that calls run() gets an error rather than a scheduler of its own inside the worker.
+markWorkerContext();
+
+const port = parentPort;
+if (!port)
+  throw new ExecutorError('thread-entry.ts runs only as a worker thread started by the local executor');
+
+const send = (message: WorkerMessage): void => port.postMessage(message, transferList(message));
+captureOutput(send);
+const runner = new BatchRunner(send);
+port.on('message', (batch: BatchMessage) => runner.receive(batch));
+send({ type: 'ready' });

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../../src/errors.ts';
+import { registration, workerExecArgv } from '../../../src/executors/local/index.ts';
+import { resolveExecutorType } from '../../../src/executors/index.ts';
+
+const validate = registration.validate!;
+
+describe('local executor options', () => {
+  it('is the built-in `local` type', async () => {
+    const found = await resolveExecutorType('local', { baseDir: process.cwd() });
+    assert.equal(found.type, 'local');
+  });
+
+  it('defaults to threads and one worker per CPU', () => {
+    assert.deepEqual(validate({}), {
+      ok: true,
+      value: { mode: 'threads', max_workers: availableParallelism() },
+    });
+  });
+
+  it('keeps its type and task option defaults beside its own keys', () => {
+    const result = validate({ type: 'local', mode: 'processes', max_workers: 3, memory: 2, timeLimit: '1h' });
+    assert.deepEqual(result, {
+      ok: true,
+      value: { type: 'local', mode: 'processes', max_workers: 3, memory: 2, timeLimit: '1h' },
+    });
+  });
+
+  it('names each unknown key', () => {
+    const result = validate({ mode: 'threads', workers: 4, image: 'x' });
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.ok ? [] : result.issues.map((issue) => issue.key).sort(), ['image', 'workers']);
+    assert.match(
+      result.ok ? '' : result.issues[0]!.message,
+      /unknown option '(workers|image)' for a local executor \(known: mode, max_workers\)/,
+    );
+  });
+
+  it('names a bad mode or worker count', () => {
+    for (const [options, key] of [
+      [{ mode: 'fibers' }, 'mode'],
+      [{ max_workers: 0 }, 'max_workers'],
+      [{ max_workers: 1.5 }, 'max_workers'],
+      [{ max_workers: '4' }, 'max_workers'],
+    ] as const) {
+      const result = validate(options);
+      assert.equal(result.ok, false, JSON.stringify(options));
+      assert.equal(result.ok ? '' : result.issues[0]!.key, key);
+    }
+  });
+
+  it('create() builds an executor that describes itself, and throws ConfigError on bad options', () => {
+    const executor = registration.create('fast', { type: 'local', mode: 'processes', max_workers: 3 });
+    assert.equal(executor.name, 'fast');
+    assert.deepEqual(executor.describe(), { type: 'local', mode: 'processes', max_workers: 3 });
+    assert.ok(executor.maxInFlight >= 3 * 256);
+    assert.throws(
+      () => registration.create('slow', { type: 'local', mode: 'fibers' }),
+      (error: unknown) =>
+        error instanceof ConfigError && error.key === 'mode' && error.section === 'executors.slow',
+    );
+  });
+});
+
+describe('worker process flags', () => {
+  it("passes on the parent's module-resolution flags and nothing that would change the worker's job", () => {
+    const parent = [
+      '--conditions=baton-source',
+      '-C',
+      'dev',
+      '--import',
+      './setup.ts',
+      '--test',
+      '--inspect=9229',
+      '--experimental-transform-types',
+      '--watch',
+    ];
+    assert.deepEqual(workerExecArgv(parent, undefined), [
+      '--conditions=baton-source',
+      '-C',
+      'dev',
+      '--import',
+      './setup.ts',
+      '--experimental-transform-types',
+    ]);
+  });
+
+  it('gives a worker with a memory limit its own heap limit', () => {
+    assert.deepEqual(workerExecArgv(['--max-old-space-size=8000', '--conditions=x'], 1024), [
+      '--conditions=x',
+      '--max-old-space-size=1024',
+    ]);
+    assert.deepEqual(workerExecArgv(['--max-old-space-size=8000'], undefined), ['--max-old-space-size=8000']);
+  });
+});
