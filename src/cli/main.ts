@@ -1,0 +1,119 @@
+// The `baton` command: global options, dispatch to one module per command, and error reporting.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.ts';
+import { extractGlobalOptions, wantsHelp, type CliContext, type Command } from './args.ts';
+import { formatError } from './report.ts';
+
+/** Commands of this version, each loaded only when used (so `baton --help` does not load the scheduler). */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  init: {
+    summary: 'write a commented baton.toml in the working directory',
+    load: async () => (await import('./init.ts')).initCommand,
+  },
+  run: {
+    summary: 'evaluate a task from a workflow file and print its result',
+    load: async () => (await import('./run.ts')).runCommand,
+  },
+  log: {
+    summary: "list recent executions, or show one execution's jobs",
+    load: async () => (await import('./log.ts')).logCommand,
+  },
+  executors: {
+    summary: 'show the configured executors and their resolved options',
+    load: async () => (await import('./executors.ts')).executorsCommand,
+  },
+};
+
+/** Commands of the design that later versions bring. */
+const NOT_YET = new Set(['map', 'worker', 'ui', 'cache', 'oneshot', 'profile']);
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const commands = Object.entries(COMMANDS).map(
+    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
+  );
+  return [
+    'Usage: baton COMMAND [options]',
+    '',
+    'Runs TypeScript tasks anywhere, caching every call by the hash of its code and arguments.',
+    '',
+    'Commands:',
+    ...commands,
+    '',
+    'Options (anywhere on the command line):',
+    '  --config PATH  the baton.toml to use (else BATON_CONFIG, else the nearest one above the working directory)',
+    '  --verbose      show stacks and causes on errors',
+    '  -h, --help     help; baton COMMAND --help for a command',
+    '  --version      the version of Baton',
+    '',
+    'Example: baton run workflow.ts main --url https://example.com --C 0.5',
+    '',
+  ].join('\n');
+}
+
+export function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return manifest.version ?? 'unknown';
+}
+
+function defaultContext(globals: CliContext['globals']): CliContext {
+  return {
+    globals,
+    cwd: process.cwd(),
+    env: process.env,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  };
+}
+
+/** Runs the command line `argv` (without `node` and the script); resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let ctx = defaultContext({ verbose: argv.includes('--verbose'), configPath: undefined });
+  try {
+    const { globals, rest } = extractGlobalOptions(argv);
+    ctx = defaultContext(globals);
+    const [name, ...args] = rest;
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' ? args[0] : undefined;
+      if (topic !== undefined) return await main([topic, '--help']);
+      ctx.out(mainHelp());
+      return 0;
+    }
+    if (name === '--version' || name === '-V') {
+      ctx.out(`${version()}\n`);
+      return 0;
+    }
+    const entry = COMMANDS[name];
+    if (!entry) {
+      if (NOT_YET.has(name)) {
+        throw new UsageError(`baton ${name} is not yet available in this version`, {
+          hint: `available commands: ${Object.keys(COMMANDS).join(', ')}`,
+        });
+      }
+      const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
+      throw new UsageError(what, { hint: `commands: ${Object.keys(COMMANDS).join(', ')}; see baton --help` });
+    }
+    const command = await entry.load();
+    if (name !== 'run' && wantsHelp(args)) {
+      ctx.out(`${command.help}\n`);
+      return 0;
+    }
+    return await command.run(args, ctx);
+  } catch (error) {
+    ctx.err(formatError(error, { verbose: ctx.globals.verbose, cwd: ctx.cwd }));
+    return 1;
+  }
+}
+
+function runsAsScript(): boolean {
+  const meta = import.meta as ImportMeta & { main?: boolean };
+  if (typeof meta.main === 'boolean') return meta.main;
+  // Node 22 before import.meta.main: compare with the script path
+  const script = process.argv[1];
+  return script !== undefined && fileURLToPath(import.meta.url) === script;
+}
+
+if (runsAsScript()) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { project } from './helpers.ts';
+
+const GOOD = `import { task } from 'baton';\nexport const main = task('main', () => 1);\nexport const other = task('other', () => 2);\n`;
+
+/** Every failure is one `baton: ...` line (more lines only for details such as a task's stack). */
+function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const first = stderr.split('\n')[0]!;
+  assert.match(first, /^baton: /);
+  assert.match(first, pattern);
+}
+
+describe('baton run errors', () => {
+  test('a missing workflow file is named', async (t) => {
+    const p = project(t);
+    const r = await p.baton(['run', 'nope.ts', 'main']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assertOneLineError(
+      r.stderr,
+      /workflow file nope\.ts does not exist — FILE is resolved against the working directory/,
+    );
+  });
+
+  test('a syntax error is reported as file:line:column and the message', async (t) => {
+    const p = project(t);
+    p.write(
+      'bad.ts',
+      `import { task } from 'baton';\n\nexport const main = task('main', (x: number => x);\nexport const other = 1;\n`,
+    );
+    const r = await p.baton(['run', 'bad.ts', 'main']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    assertOneLineError(r.stderr, /^baton: bad\.ts:3:\d+: SyntaxError: .+ — fix the code at line 3$/);
+    p.write('eof.ts', `export const main = (() => {\n`);
+    const atEnd = await p.baton(['run', 'eof.ts', 'main']);
+    assertOneLineError(atEnd.stderr, /^baton: eof\.ts:\d+(:\d+)?: SyntaxError: /);
+  });
+
+  test('a syntax error in a JavaScript workflow names the line too', async (t) => {
+    const p = project(t);
+    p.write('bad.mjs', `export const a = 1;\nconst b = 1 +;\n`);
+    const r = await p.baton(['run', 'bad.mjs', 'main']);
+    assert.equal(r.code, 1);
+    assertOneLineError(r.stderr, /^baton: bad\.mjs:2:14: SyntaxError: Unexpected token ';'/);
+  });
+
+  test('an unknown task lists the tasks the file defines', async (t) => {
+    const p = project(t);
+    p.write('wf.ts', GOOD);
+    const r = await p.baton(['run', 'wf.ts', 'mian']);
+    assert.equal(r.code, 1);
+    assertOneLineError(r.stderr, /wf\.ts has no task or export named 'mian' — tasks in wf\.ts: main, other/);
+  });
+
+  test('the same task name in two modules is an error naming both', async (t) => {
+    const p = project(t);
+    p.write('lib.ts', `import { task } from 'baton';\nexport const a = task('twin', () => 'lib');\n`);
+    p.write(
+      'wf.ts',
+      `import { task } from 'baton';\nimport './lib.ts';\nexport const b = task('twin', () => 'wf');\n`,
+    );
+    const r = await p.baton(['run', 'wf.ts', 'twin']);
+    assert.equal(r.code, 1);
+    assertOneLineError(
+      r.stderr,
+      /task name 'twin' is defined twice: in file:\/\/\S+\/lib\.ts and in file:\/\/\S+\/wf\.ts/,
+    );
+  });
+
+  test('a module that throws while loading is named with the error', async (t) => {
+    const p = project(t);
+    p.write('wf.ts', `throw new RangeError('no config for you');\n`);
+    const r = await p.baton(['run', 'wf.ts', 'main']);
+    assert.equal(r.code, 1);
+    assertOneLineError(r.stderr, /loading wf\.ts failed: RangeError: no config for you/);
+  });
+
+  test('a task that throws exits 1 with the task name, the original error and where it threw', async (t) => {
+    const p = project(t);
+    p.write(
+      'wf.ts',
+      `import { task } from 'baton';\nfunction check(x: number) {\n  throw new TypeError(\`bad input \${x}\`);\n}\nexport const boom = task('boom', (x: number) => check(x));\nexport const main = task('main', () => boom(7));\n`,
+    );
+    const r = await p.baton(['run', 'wf.ts', 'main']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^baton: task boom failed at main → boom\(x=7\): TypeError: bad input 7/m);
+    assert.match(
+      r.stderr,
+      /^ {4}at check \(.*wf\.ts:3:\d+\)$/m,
+      'the first frames of the task stack are shown',
+    );
+    const verbose = await p.baton(['run', 'wf.ts', 'main', '--verbose']);
+    assert.match(verbose.stderr, /at check \(.*wf\.ts:3:\d+\)/);
+  });
+
+  test('--verbose adds the stack to an error', async (t) => {
+    const p = project(t);
+    const r = await p.baton(['--verbose', 'run', 'nope.ts', 'main']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^baton: workflow file nope\.ts does not exist/);
+    assert.match(r.stderr, /\n {2}WorkflowError: workflow file nope\.ts does not exist\n +at loadWorkflow /);
+  });
+});
+
+describe('configuration errors', () => {
+  test('a malformed baton.toml is named with line and column', async (t) => {
+    const p = project(t, { config: `[executors.default\ntype = "local"\n` });
+    p.write('wf.ts', GOOD);
+    const r = await p.baton(['run', 'wf.ts', 'main']);
+    assert.equal(r.code, 1);
+    assertOneLineError(r.stderr, /^baton: baton\.toml:1:\d+: TOML syntax error/);
+  });
+
+  test('an unknown key names the file, the section and the key', async (t) => {
+    const p = project(t, { config: `[executors.default]\ntype = "local"\nmax_worker = 2\n` });
+    p.write('wf.ts', GOOD);
+    const r = await p.baton(['run', 'wf.ts', 'main']);
+    assert.equal(r.code, 1);
+    assertOneLineError(
+      r.stderr,
+      /^baton: baton\.toml \[executors\.default\] max_worker: unknown option 'max_worker'.*max_workers/,
+    );
+  });
+
+  test('a task naming an executor that is not configured is an error naming both', async (t) => {
+    const p = project(t);
+    p.write(
+      'wf.ts',
+      `import { task } from 'baton';\nexport const main = task('main', () => 1, { executor: 'gpu' });\n`,
+    );
+    const r = await p.baton(['run', 'wf.ts', 'main']);
+    assert.equal(r.code, 1);
+    assertOneLineError(
+      r.stderr,
+      /task main names executor 'gpu', which .*baton\.toml does not define — define \[executors\.gpu\]/,
+    );
+  });
+
+  test('--config names a file that does not exist', async (t) => {
+    const p = project(t);
+    p.write('wf.ts', GOOD);
+    const r = await p.baton(['run', 'wf.ts', 'main', '--config', 'other.toml']);
+    assert.equal(r.code, 1);
+    assertOneLineError(r.stderr, /config file other\.toml \(from --config\) does not exist/);
+  });
+});
