@@ -1,11 +1,14 @@
 // Runs the batches a worker receives: synchronous jobs one after another, async ones side by side (up to
 // a cap) so an I/O task does not hold up its batch-mates, and results sent back in batches as well.
 import type { SerializedError } from '../executors/index.ts';
-import { ByteWriter, type BatchMessage, type ResultMessage } from './protocol.ts';
+import { loadTask, loadedTask } from './load.ts';
+import { ByteWriter, type BatchMessage, type ResultMessage, type WireTaskRef } from './protocol.ts';
 import { runJob, type JobResult } from './run-job.ts';
 
 /** How many async jobs one worker keeps in flight at once. @default 64 */
 export const DEFAULT_CONCURRENCY = 64;
+/** A long run of synchronous jobs sends what it has finished this often, so no result waits on its batch. */
+const FLUSH_INTERVAL_MS = 25;
 
 interface Cursor {
   batch: BatchMessage;
@@ -18,6 +21,10 @@ export class BatchRunner {
   private readonly waiting: Cursor[] = [];
   private active = 0;
   private flushScheduled = false;
+  private lastFlushAt = Date.now();
+  /** A module is being imported: the jobs behind it wait, rather than all queue up on the import. */
+  private loading = false;
+  private readonly loadAttempted = new WeakSet<WireTaskRef>();
   private readonly ids: number[] = [];
   private readonly ok: number[] = [];
   private readonly times: number[] = [];
@@ -37,19 +44,34 @@ export class BatchRunner {
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.waiting.length > 0) {
+    while (!this.loading && this.active < this.concurrency && this.waiting.length > 0) {
       const cursor = this.waiting[0]!;
       const { batch } = cursor;
+      const ref = batch.refs[batch.tasks[cursor.next]!]!;
+      // Load first, then run: jobs started on a pending import would all run in one chain of
+      // microtasks, and none of their results could be sent until the last had finished.
+      if (!loadedTask(ref) && !this.loadAttempted.has(ref)) {
+        this.loadAttempted.add(ref);
+        this.loading = true;
+        const resume = () => {
+          this.loading = false;
+          this.pump();
+          this.flush();
+        };
+        void loadTask(ref).then(resume, resume);
+        return;
+      }
       const index = cursor.next++;
       if (cursor.next >= batch.ids.length) this.waiting.shift();
       const id = batch.ids[index]!;
       const args = batch.args.subarray(batch.offsets[index], batch.offsets[index + 1]);
-      const result = runJob(batch.refs[batch.tasks[index]!]!, args);
+      const result = runJob(ref, args);
       if (result instanceof Promise) {
         this.active++;
         void result.then((settled) => this.finishAsync(id, settled));
       } else {
         this.record(id, result);
+        if (result.endedAt - this.lastFlushAt >= FLUSH_INTERVAL_MS) this.flush();
       }
     }
   }
@@ -58,7 +80,9 @@ export class BatchRunner {
     this.active--;
     this.record(id, result);
     this.pump();
-    if (!this.flushScheduled) {
+    // Jobs that resolve in one chain of microtasks (a busy module's first batch) never yield to setImmediate.
+    if (result.endedAt - this.lastFlushAt >= FLUSH_INTERVAL_MS) this.flush();
+    else if (!this.flushScheduled) {
       this.flushScheduled = true;
       // Whatever else finishes in this turn of the event loop goes in the same message.
       setImmediate(() => {
@@ -82,6 +106,7 @@ export class BatchRunner {
   }
 
   private flush(): void {
+    this.lastFlushAt = Date.now();
     if (this.ids.length === 0) return;
     const { bytes, offsets } = this.values.take();
     const message: ResultMessage = {

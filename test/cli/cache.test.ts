@@ -103,15 +103,9 @@ describe('caching from the command line', () => {
     await interruptAndResume(t, 'slowMain', 'slow');
   });
 
-  test(
-    'calls of CPU-bound (synchronous) tasks that finished before Ctrl-C are not redone either',
-    {
-      todo: 'src/worker/batch-runner.ts sends the results of synchronous jobs only once the whole batch has run',
-    },
-    async (t) => {
-      await interruptAndResume(t, 'busyMain', 'busy');
-    },
-  );
+  test('calls of CPU-bound (synchronous) tasks that finished before Ctrl-C are not redone either', async (t) => {
+    await interruptAndResume(t, 'busyMain', 'busy');
+  });
 });
 
 /** Starts TASK, sends SIGINT once four calls have finished, checks the cancellation, then runs TASK again. */
