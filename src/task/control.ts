@@ -1,20 +1,8 @@
 // Control flow over lazy values: branches and handlers are evaluated only when they are needed.
-import { CatchExpr, CondExpr, SeqExpr, type CaughtError, type Expr, type Lazy } from './expr.ts';
+import { CatchExpr, CondExpr, SeqExpr, type CaughtError, type Expr, type Lazy, type Unlazy } from './expr.ts';
 import type { Task } from './task.ts';
 
-type Opaque = Date | RegExp | Map<unknown, unknown> | Set<unknown> | ArrayBufferView | ArrayBuffer;
-
-/** The value a lazy value stands for once evaluated. */
-export type Unlazy<T> =
-  T extends Expr<infer U>
-    ? U
-    : T extends Opaque | ((...args: never[]) => unknown)
-      ? T
-      : T extends readonly unknown[]
-        ? { -readonly [K in keyof T]: Unlazy<T[K]> }
-        : T extends object
-          ? { [K in keyof T]: Unlazy<T[K]> }
-          : T;
+export type { Unlazy };
 
 /** `then` when `predicate` evaluates truthy, else `otherwise`; only the chosen branch runs. */
 export function cond<T, E>(predicate: Lazy<unknown>, then: T, otherwise: E): Expr<Unlazy<T> | Unlazy<E>> {

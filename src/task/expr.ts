@@ -96,5 +96,17 @@ export type Lazy<T> =
 /** A task's parameters, each accepting a lazy value. */
 export type LazyArgs<A extends readonly unknown[]> = { [K in keyof A]: Lazy<A[K]> };
 
+/** The value a lazy value stands for once evaluated: expressions inside arrays and objects included. */
+export type Unlazy<T> =
+  T extends Expr<infer U>
+    ? U
+    : T extends Opaque | ((...args: never[]) => unknown)
+      ? T
+      : T extends readonly unknown[]
+        ? { -readonly [K in keyof T]: Unlazy<T[K]> }
+        : T extends object
+          ? { [K in keyof T]: Unlazy<T[K]> }
+          : T;
+
 /** The value a task body produces once its promise and returned expressions are resolved. */
-export type Resolved<T> = T extends Expr<infer U> ? U : T extends PromiseLike<infer U> ? Resolved<U> : T;
+export type Resolved<T> = T extends PromiseLike<infer U> ? Resolved<U> : Unlazy<T>;
