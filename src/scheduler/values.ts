@@ -1,5 +1,10 @@
 // Walking argument and result values for the expressions they hold.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isExpr } from '../task/index.ts';
+
+/** Items of a large array started per turn of the event loop, so the first jobs run while the rest are prepared. */
+const ITEMS_PER_TURN = 1024;
+const ignore = () => undefined;
 
 export function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
@@ -28,7 +33,8 @@ export async function mapExprs(
   if (isExpr(value)) return evaluate(value);
   if (Array.isArray(value)) {
     if (!hasExpr(value)) return value;
-    return Promise.all(value.map((item) => mapExprs(item, evaluate)));
+    if (value.length <= ITEMS_PER_TURN) return Promise.all(value.map((item) => mapExprs(item, evaluate)));
+    return mapLargeArray(value, evaluate);
   }
   if (!isPlainObject(value) || !hasExpr(value)) return value;
   const keys = Object.keys(value);
@@ -38,6 +44,24 @@ export async function mapExprs(
   const out: Record<string, unknown> = {};
   keys.forEach((key, i) => (out[key] = resolved[i]));
   return out;
+}
+
+async function mapLargeArray(
+  items: readonly unknown[],
+  evaluate: (expr: unknown) => Promise<unknown>,
+): Promise<unknown[]> {
+  const results: Array<Promise<unknown>> = [];
+  for (let start = 0; start < items.length; start += ITEMS_PER_TURN) {
+    if (start > 0) await nextTurn();
+    const end = Math.min(items.length, start + ITEMS_PER_TURN);
+    for (let i = start; i < end; i++) {
+      const result = mapExprs(items[i], evaluate);
+      // Promise.all below handles a failure; until then it must not count as unhandled.
+      result.catch(ignore);
+      results.push(result);
+    }
+  }
+  return Promise.all(results);
 }
 
 /** A short, single-line rendering of arguments for logs and the executions list. */
