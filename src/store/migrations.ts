@@ -50,7 +50,6 @@ CREATE TABLE jobs (
   error TEXT
 );
 CREATE INDEX jobs_by_execution ON jobs (execution_id, id);
-CREATE INDEX jobs_by_eval_hash ON jobs (eval_hash);
 
 CREATE TABLE tasks (
   hash TEXT PRIMARY KEY,
