@@ -21,9 +21,9 @@ expectType<Equal<ReturnType<typeof train>, Expr<{ weights: number }>>>();
 // a task returning an expression has the expression's value type
 expectType<Equal<ReturnType<typeof main>, Expr<number>>>();
 // a task returning an array (or object) of expressions has the evaluated values' type
-const fan = task('fan', (n: number) => Array.from({ length: n }, (_, i) => rows(i)));
+export const fan = task('fan', (n: number) => Array.from({ length: n }, (_, i) => rows(i)));
 expectType<Equal<ReturnType<typeof fan>, Expr<Array<Array<{ id: number }>>>>>();
-const pair = task('pair', async (n: number) => ({ data: rows(n), size: n }));
+export const pair = task('pair', async (n: number) => ({ data: rows(n), size: n }));
 expectType<Equal<ReturnType<typeof pair>, Expr<{ data: Array<{ id: number }>; size: number }>>>();
 // values, expressions and arrays holding expressions are all accepted
 const one = task('one', (i: number) => ({ id: i }));
