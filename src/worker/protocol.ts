@@ -47,26 +47,19 @@ export interface OutputMessage {
 
 export type WorkerMessage = ResultMessage | ReadyMessage | OutputMessage;
 
-/** The buffers a message can hand over instead of copying (threads only). */
+/** Below this many bytes, copying a message is cheaper than transferring (detaching) its buffers. */
+const TRANSFER_FROM_BYTES = 64 * 1024;
+
+/** The buffers a message can hand over instead of copying (threads only): only when large. */
 export function transferList(message: BatchMessage | WorkerMessage): ArrayBuffer[] {
-  if (message.type === 'batch') {
-    return [
-      message.ids.buffer,
-      message.tasks.buffer,
-      message.args.buffer,
-      message.offsets.buffer,
-    ] as ArrayBuffer[];
-  }
-  if (message.type === 'results') {
-    return [
-      message.ids.buffer,
-      message.ok.buffer,
-      message.values.buffer,
-      message.offsets.buffer,
-      message.times.buffer,
-    ] as ArrayBuffer[];
-  }
-  return [];
+  let buffers: ArrayBufferView[];
+  if (message.type === 'batch') buffers = [message.ids, message.tasks, message.args, message.offsets];
+  else if (message.type === 'results')
+    buffers = [message.ids, message.ok, message.values, message.offsets, message.times];
+  else return [];
+  let bytes = 0;
+  for (const view of buffers) bytes += view.buffer.byteLength;
+  return bytes < TRANSFER_FROM_BYTES ? [] : buffers.map((view) => view.buffer as ArrayBuffer);
 }
 
 /** Appends byte strings into one reusable buffer; `take` copies them out into an exact-size one. */
