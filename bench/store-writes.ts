@@ -1,6 +1,6 @@
 // Store write throughput: N jobs × (put + 2 updates) + N putValue/putCache of small values, beside
 // the same rows written with plain INSERTs in one transaction (the floor on this machine).
-// Run: node --conditions=baton-source test/store/write-throughput.bench.ts [jobs]
+// Run: node bench/store-writes.ts [jobs]
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { newId, openStore, SQLITE_MIGRATIONS, valueHash, type Store } from '../../src/store/index.ts';
+import { newId, openStore, SQLITE_MIGRATIONS, valueHash, type Store } from '../src/store/index.ts';
 
 const JOBS = Number(process.argv[2] ?? 100_000);
 const encoder = new TextEncoder();

@@ -1,0 +1,109 @@
+// Benchmarks 1–3: 100,000 trivial tasks fanned out through the scheduler on local threads, beside
+// Piscina running the same function in the same process.
+//   node --conditions=baton-source bench/fanout.ts none      # 1: cache none
+//   node --conditions=baton-source bench/fanout.ts backend   # 2 and 3: backend cache + provenance, then re-runs
+import {
+  benchProject,
+  checkIncremented,
+  median,
+  piscinaPool,
+  report,
+  schedulerIn,
+  timed,
+  WORKERS,
+} from './harness.ts';
+import { fanOut } from './workflow.ts';
+
+const N = Number(process.env.BENCH_TASKS ?? 100_000);
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
+const mode = process.argv[2] ?? 'none';
+if (mode !== 'none' && mode !== 'backend') throw new Error(`usage: fanout.ts none|backend (got ${mode})`);
+
+async function piscinaThroughput(): Promise<number> {
+  const pool = piscinaPool();
+  try {
+    const runAll = async (n: number) =>
+      Promise.all(Array.from({ length: n }, (_, i) => pool.run(i, { name: 'inc' }) as Promise<number>));
+    checkIncremented(await runAll(1000), 1000, 0); // warm: threads up, module loaded
+    const rates: number[] = [];
+    for (let t = 0; t < TRIALS; t++) {
+      const { ms, value } = await timed(() => runAll(N));
+      checkIncremented(value, N, 0);
+      rates.push(N / (ms / 1000));
+    }
+    return median(rates);
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Each trial in a fresh project (empty store), on a scheduler warmed by a small run of other calls. */
+async function batonTrial(): Promise<{ rate: number; dir: string; firstMs: number }> {
+  const dir = benchProject();
+  const scheduler = schedulerIn(dir);
+  try {
+    const cache = mode === 'none' ? 'none' : 'backend';
+    checkIncremented(await scheduler.run(fanOut(1000, -1000), { cache }), 1000, -1000);
+    const { ms, value } = await timed(() => scheduler.run(fanOut(N, 0), { cache }));
+    checkIncremented(value, N, 0);
+    return { rate: N / (ms / 1000), dir, firstMs: ms };
+  } finally {
+    await scheduler.close();
+  }
+}
+
+const piscinaRate = await piscinaThroughput();
+const trials: Array<Awaited<ReturnType<typeof batonTrial>>> = [];
+for (let t = 0; t < TRIALS; t++) trials.push(await batonTrial());
+const batonRate = median(trials.map((trial) => trial.rate));
+const fmt = (rate: number) => `${Math.round(rate).toLocaleString('en-US')} tasks/s`;
+const setting = `${N.toLocaleString('en-US')} tasks, ${WORKERS} threads, median of ${TRIALS}`;
+
+if (mode === 'none') {
+  report({
+    name: '1. fan-out, cache none',
+    detail: `Baton ${fmt(batonRate)} vs Piscina ${fmt(piscinaRate)} (${setting})`,
+    value: batonRate / piscinaRate,
+    unit: 'x Piscina',
+    target: { min: 2 },
+  });
+} else {
+  report({
+    name: '2. fan-out, backend cache + provenance',
+    detail: `Baton ${fmt(batonRate)} vs Piscina ${fmt(piscinaRate)} (${setting})`,
+    value: batonRate / piscinaRate,
+    unit: 'x Piscina',
+    target: { min: 1 },
+  });
+  // 3: the same workflow again, from a new scheduler on the same store, as a second `baton run` would.
+  const first = trials[trials.length - 1]!;
+  const rerun = async (expr: ReturnType<typeof fanOut>) => {
+    const scheduler = schedulerIn(first.dir);
+    try {
+      const { ms, value } = await timed(() => scheduler.run(expr));
+      checkIncremented(value, N, 0);
+      return ms;
+    } finally {
+      await scheduler.close();
+    }
+  };
+  const reruns: number[] = [];
+  for (let t = 0; t < TRIALS; t++) reruns.push(await rerun(fanOut(N, 0)));
+  const cachedMs = median(reruns);
+  report({
+    name: '3. re-run fully cached',
+    detail: `first run ${first.firstMs.toFixed(0)} ms, re-run ${cachedMs.toFixed(1)} ms (the fan-out call is one cache hit)`,
+    value: first.firstMs / cachedMs,
+    unit: 'x faster',
+    target: { min: 10 },
+  });
+  // The fan-out task edited (a new version): it runs again, and each of its 100k calls is a cache hit.
+  const editedMs = await rerun(fanOut.options({ version: 'edited' })(N, 0));
+  report({
+    name: '3b. re-run after editing the fan-out task',
+    detail: `first run ${first.firstMs.toFixed(0)} ms, re-run ${editedMs.toFixed(0)} ms (${N.toLocaleString('en-US')} cache hits)`,
+    value: first.firstMs / editedMs,
+    unit: 'x faster',
+    target: { min: 1 },
+  });
+}

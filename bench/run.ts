@@ -1,0 +1,41 @@
+// Runs every benchmark, each in a fresh process (so one's memory or warm state never helps another),
+// and prints a summary of the ratios against their targets.
+//   npm run bench            (or: node --conditions=baton-source bench/run.ts)
+import { spawnSync } from 'node:child_process';
+import { met, type BenchResult } from './harness.ts';
+
+const suites: Array<{ file: string; args: string[] }> = [
+  { file: 'fanout.ts', args: ['none'] },
+  { file: 'fanout.ts', args: ['backend'] },
+  { file: 'graph-memory.ts', args: [] },
+  { file: 'round-trip.ts', args: [] },
+];
+
+const results: BenchResult[] = [];
+for (const { file, args } of suites) {
+  const script = new URL(`./${file}`, import.meta.url).pathname;
+  console.log(`\n$ node --conditions=baton-source bench/${file} ${args.join(' ')}`.trimEnd());
+  const child = spawnSync(process.execPath, ['--conditions=baton-source', script, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const line of child.stdout.split('\n')) {
+    if (line.startsWith('BENCH_RESULT ')) results.push(JSON.parse(line.slice('BENCH_RESULT '.length)));
+    else if (line) console.log(line);
+  }
+  if (child.status !== 0) {
+    console.error(`bench/${file} failed with exit code ${child.status}`);
+    process.exitCode = 1;
+  }
+}
+
+console.log('\nsummary');
+for (const result of results) {
+  const { min, max } = result.target;
+  const goal = min !== undefined ? `>= ${min}` : `<= ${max}`;
+  const shown = result.value < 10 ? result.value.toFixed(2) : result.value.toFixed(0);
+  console.log(
+    `  ${met(result) ? 'met   ' : 'MISSED'} ${result.name}: ${shown}${result.unit} (target ${goal})`,
+  );
+}
