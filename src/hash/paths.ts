@@ -19,10 +19,13 @@ export class PathFault {
   readonly cause: unknown;
   /** Innermost segment first. */
   readonly segments: PathSegment[] = [];
+  /** A complete error from a nested walk (a codec hashing what it holds), reported as it is. */
+  readonly original: SerializationError | undefined;
   constructor(found: string, advice: string, cause?: unknown) {
     this.found = found;
     this.advice = advice;
     this.cause = cause;
+    this.original = cause instanceof SerializationError ? cause : undefined;
   }
 }
 
@@ -85,6 +88,7 @@ export function formatPath(prefix: string, segments: readonly PathSegment[]): st
 /** The typed error for a failed walk; `verb` is what was attempted (`hash`, `encode`). */
 export function faultToError(error: unknown, verb: string, prefix: string): SerializationError {
   const fault = asFault(error);
+  if (fault.original) return fault.original;
   const path = formatPath(prefix, fault.segments);
   const where = path === '' ? 'the value' : path.length > 200 ? `${path.slice(0, 200)}…` : path;
   return new SerializationError(`cannot ${verb} ${where}: found ${fault.found}; ${fault.advice}`, path, {

@@ -96,6 +96,43 @@ describe('baton run errors', () => {
     assert.match(verbose.stderr, /at check \(.*wf\.ts:3:\d+\)/);
   });
 
+  test('an argument the codec cannot carry names the task and where it sits in the argument', async (t) => {
+    const p = project(t);
+    p.write(
+      'wf.ts',
+      `import { task } from 'baton';\nexport const train = task('train', (rows: Array<{ model: unknown }>) => rows.length);\n` +
+        `export const main = task('main', () => train([{ model: 1 }, { model: 2 }, { model: 3 }, { model: () => 4 }]));\n`,
+    );
+    const r = await p.baton(['run', 'wf.ts', 'main']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(
+      r.stderr,
+      /^baton: task main failed at main\(\): SerializationError: cannot hash train\(rows\[3\]\.model\): found a function/m,
+    );
+    assert.doesNotMatch(r.stderr, /fix the codec/, 'a bad argument is not blamed on the codec');
+  });
+
+  test('a worker that dies fails its task as a system failure, retried without charging an attempt', async (t) => {
+    const p = project(t);
+    p.write(
+      'wf.ts',
+      `import { task } from 'baton';\nexport const crash = task('crash', () => process.exit(3));\n` +
+        `export const main = task('main', () => crash());\n`,
+    );
+    const r = await p.baton(['run', 'wf.ts', 'main']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    const retries = r.stderr.match(
+      /^baton: crash attempt 1 failed: ExecutorError: worker exited with code 3 .*retrying/gm,
+    );
+    assert.ok(retries && retries.length >= 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^baton: task crash failed at main → crash\(\): ExecutorError: worker exited with code 3/m,
+    );
+  });
+
   test('--verbose adds the stack to an error', async (t) => {
     const p = project(t);
     const r = await p.baton(['--verbose', 'run', 'nope.ts', 'main']);
