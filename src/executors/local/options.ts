@@ -1,6 +1,7 @@
 // The options of a `type = "local"` executor section, validated once with their defaults applied.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { COMMON_EXECUTOR_KEYS } from '../../config/index.ts';
 import { ConfigError } from '../../errors.ts';
 import { PLACEMENT_KEYS } from '../../task/index.ts';
 import type { ExecutorOptionsValidator } from '../types.ts';
@@ -18,8 +19,13 @@ const schema = z.strictObject({
   max_workers: z.number().int().min(1).optional(),
 });
 
-/** Keys a section may hold besides this executor's own: its type, and task option defaults. */
-const PASSED_THROUGH = new Set(['type', ...[...PLACEMENT_KEYS].filter((key) => key !== 'executor')]);
+/** Keys a section may hold besides this executor's own (checked by the config loader): its type,
+ * `max_jobs`, and task option defaults such as `time_limit`. */
+const PASSED_THROUGH = new Set([
+  'type',
+  ...COMMON_EXECUTOR_KEYS,
+  ...[...PLACEMENT_KEYS].filter((key) => key !== 'executor'),
+]);
 
 function known(): string {
   return Object.keys(schema.shape).join(', ');

@@ -28,6 +28,11 @@ describe('local executor options', () => {
     });
   });
 
+  it('accepts the keys every executor section may hold, as baton.toml writes them', () => {
+    const result = validate({ type: 'local', max_jobs: 4, time_limit: '1h', retries: 2 });
+    assert.equal(result.ok, true, JSON.stringify(result));
+  });
+
   it('names each unknown key', () => {
     const result = validate({ mode: 'threads', workers: 4, image: 'x' });
     assert.equal(result.ok, false);
