@@ -75,11 +75,16 @@ export function met(result: BenchResult): boolean {
   return (min === undefined || result.value >= min) && (max === undefined || result.value <= max);
 }
 
-export function report(result: BenchResult): void {
+/** `1.60x Piscina (target >= 2x Piscina)`: the figure beside its target. */
+export function againstTarget(result: BenchResult): string {
   const { min, max } = result.target;
   const goal = min !== undefined ? `>= ${min}` : `<= ${max}`;
   const shown = result.value < 10 ? result.value.toFixed(2) : result.value.toFixed(0);
+  return `${shown}${result.unit} (target ${goal}${result.unit})`;
+}
+
+export function report(result: BenchResult): void {
   console.log(`${result.name}: ${result.detail}`);
-  console.log(`  => ${shown}${result.unit} (target ${goal}${result.unit}) ${met(result) ? 'met' : 'MISSED'}`);
+  console.log(`  => ${againstTarget(result)} ${met(result) ? 'met' : 'MISSED'}`);
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
 }

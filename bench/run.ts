@@ -2,7 +2,7 @@
 // and prints a summary of the ratios against their targets.
 //   npm run bench            (or: node --conditions=baton-source bench/run.ts)
 import { spawnSync } from 'node:child_process';
-import { met, type BenchResult } from './harness.ts';
+import { againstTarget, met, type BenchResult } from './harness.ts';
 
 const suites: Array<{ file: string; args: string[] }> = [
   { file: 'fanout.ts', args: ['none'] },
@@ -32,10 +32,5 @@ for (const { file, args } of suites) {
 
 console.log('\nsummary');
 for (const result of results) {
-  const { min, max } = result.target;
-  const goal = min !== undefined ? `>= ${min}` : `<= ${max}`;
-  const shown = result.value < 10 ? result.value.toFixed(2) : result.value.toFixed(0);
-  console.log(
-    `  ${met(result) ? 'met   ' : 'MISSED'} ${result.name}: ${shown}${result.unit} (target ${goal})`,
-  );
+  console.log(`  ${met(result) ? 'met   ' : 'MISSED'} ${result.name}: ${againstTarget(result)}`);
 }

@@ -24,7 +24,7 @@ export class BatchRunner {
   private lastFlushAt = Date.now();
   /** A module is being imported: the jobs behind it wait, rather than all queue up on the import. */
   private loading = false;
-  private readonly loadAttempted = new WeakSet<WireTaskRef>();
+  private readonly checkedRefs = new WeakSet<WireTaskRef>();
   private readonly ids: number[] = [];
   private readonly ok: number[] = [];
   private readonly times: number[] = [];
@@ -50,16 +50,19 @@ export class BatchRunner {
       const ref = batch.refs[batch.tasks[cursor.next]!]!;
       // Load first, then run: jobs started on a pending import would all run in one chain of
       // microtasks, and none of their results could be sent until the last had finished.
-      if (!loadedTask(ref) && !this.loadAttempted.has(ref)) {
-        this.loadAttempted.add(ref);
-        this.loading = true;
-        const resume = () => {
-          this.loading = false;
-          this.pump();
-          this.flush();
-        };
-        void loadTask(ref).then(resume, resume);
-        return;
+      // Checked once per ref (a batch shares one per task), not once per job.
+      if (!this.checkedRefs.has(ref)) {
+        this.checkedRefs.add(ref);
+        if (!loadedTask(ref)) {
+          this.loading = true;
+          const resume = () => {
+            this.loading = false;
+            this.pump();
+            this.flush();
+          };
+          void loadTask(ref).then(resume, resume);
+          return;
+        }
       }
       const index = cursor.next++;
       if (cursor.next >= batch.ids.length) this.waiting.shift();

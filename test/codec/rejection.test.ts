@@ -2,20 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Packr } from 'msgpackr';
 import { encodeValue } from '../../src/codec/index.ts';
-import { SerializationError } from '../../src/errors.ts';
+import { failure } from '../support/serialization.ts';
 
 class Model {
   weights = [1, 2];
-}
-
-function failure(fn: () => unknown): SerializationError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof SerializationError, `expected a SerializationError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a SerializationError');
 }
 
 describe('encodeValue rejects what cannot travel', () => {

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SerializationError } from '../../src/errors.ts';
+import { failure } from '../support/serialization.ts';
 import { HASH_METHOD, hashArgs, hashValue } from '../../src/hash/index.ts';
 
 class Model {
   weights = [1, 2];
-}
-
-/** Runs `fn`, expecting a SerializationError, and returns it. */
-function failure(fn: () => unknown): SerializationError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof SerializationError, `expected a SerializationError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a SerializationError');
 }
 
 describe('hashValue: values that cannot be hashed', () => {
