@@ -83,9 +83,7 @@ export class BatchRunner {
     this.active--;
     this.record(id, result);
     this.pump();
-    // Jobs that resolve in one chain of microtasks (a busy module's first batch) never yield to setImmediate.
-    if (result.endedAt - this.lastFlushAt >= FLUSH_INTERVAL_MS) this.flush();
-    else if (!this.flushScheduled) {
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       // Whatever else finishes in this turn of the event loop goes in the same message.
       setImmediate(() => {
