@@ -1,5 +1,6 @@
 export { Scheduler, type SchedulerOptions, type RunOptions, type DryRunReport } from './scheduler.ts';
-export { run, markWorkerContext } from './run.ts';
+export { run } from './run.ts';
+export { markWorkerContext } from './context.ts';
 export { WOULD_RUN, type CacheMode } from './execution.ts';
 export { MAX_SYSTEM_RETRIES, retryDelay } from './attempts.ts';
 export type { SchedulerEvent, JobEvent, ExecutionEvent } from './events.ts';

@@ -1,13 +1,6 @@
-import { BatonError } from '../errors.ts';
-import { isImportingWorkflow, notifyTopLevelRun, type Expr } from '../task/index.ts';
+import type { Expr } from '../task/index.ts';
+import { refusedRun } from './context.ts';
 import { Scheduler, type DryRunReport, type RunOptions, type SchedulerOptions } from './scheduler.ts';
-
-const IN_WORKER = Symbol.for('baton.in-worker');
-
-/** Marks this process or thread as one that runs jobs: `run()` is not available inside a task. */
-export function markWorkerContext(): void {
-  (globalThis as Record<symbol, unknown>)[IN_WORKER] = true;
-}
 
 /**
  * Evaluates `expr` with a scheduler made for the purpose and closed afterwards.
@@ -28,17 +21,8 @@ export function run<R>(
   expr: Expr<R> | R,
   options: RunOptions & SchedulerOptions = {},
 ): Promise<R | DryRunReport> {
-  if (isImportingWorkflow()) {
-    notifyTopLevelRun();
-    return new Promise<never>(() => undefined);
-  }
-  if ((globalThis as Record<symbol, unknown>)[IN_WORKER] === true) {
-    return Promise.reject(
-      new BatonError('run() was called inside a running task', {
-        hint: 'call tasks and return the expression instead; the scheduler evaluates it',
-      }),
-    );
-  }
+  const refused = refusedRun('run()');
+  if (refused) return refused;
   const scheduler = new Scheduler(options);
   const done = options.dryRun
     ? scheduler.run(expr, { ...options, dryRun: true })

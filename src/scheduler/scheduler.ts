@@ -11,6 +11,7 @@ import {
 import { newId, openStore, type Store } from '../store/index.ts';
 import { CallExpr, type Expr, type TaskOptions } from '../task/index.ts';
 import type { JobRunner } from './attempts.ts';
+import { refusedRun } from './context.ts';
 import type { SchedulerEvent } from './events.ts';
 import { Execution, WOULD_RUN, type CacheMode } from './execution.ts';
 import { Slots } from './limiter.ts';
@@ -99,10 +100,12 @@ export class Scheduler {
     return this.storeOpened;
   }
 
-  /** Evaluates `expr` and gives its value. */
+  /** Evaluates `expr` and gives its value; inert while Baton imports a workflow module, as `run()` is. */
   run<R>(expr: Expr<R> | R, options?: RunOptions & { dryRun?: false }): Promise<R>;
   run<R>(expr: Expr<R> | R, options: RunOptions & { dryRun: true }): Promise<DryRunReport>;
   async run<R>(expr: Expr<R> | R, options: RunOptions = {}): Promise<R | DryRunReport> {
+    const refused = refusedRun('Scheduler.run()');
+    if (refused) return refused;
     const config = await this.config();
     const store = await this.store();
     const id = newId();

@@ -133,6 +133,40 @@ describe('baton run', () => {
     assert.equal(r.stdout, '42\n');
   });
 
+  for (const mode of ['threads', 'processes']) {
+    test(`a top-level new Scheduler().run() stays inert in the CLI and in ${mode} workers, awaited or not`, async (t) => {
+      const p = project(t, {
+        config: `[executors.default]\ntype = "local"\nmode = "${mode}"\nmax_workers = 2\n`,
+      });
+      const tasks = `import { Scheduler, task } from 'baton';\nexport const square = task('square', (x: number) => x * x);\nexport const squares = task('squares', (n: number) => Array.from({ length: n }, (_, i) => square(i)));\n`;
+      p.write(
+        'awaited.ts',
+        `${tasks}const scheduler = new Scheduler();\nconsole.log(await scheduler.run(squares(3)));\nawait scheduler.close();\n`,
+      );
+      p.write(
+        'unawaited.ts',
+        `${tasks}void new Scheduler().run(squares(3)).then((value) => console.log(value));\n`,
+      );
+      for (const file of ['awaited.ts', 'unawaited.ts']) {
+        // a scheduler started by each worker that imports the module would recurse until killed
+        const r = await p.baton(['run', file, 'squares', '--n', '4'], { timeoutMs: 30_000 });
+        assert.equal(r.code, 0, `${file}: ${r.stderr}`);
+        assert.equal(r.stdout, '[\n  0,\n  1,\n  4,\n  9\n]\n', file);
+      }
+    });
+  }
+
+  test('a scheduler started inside a running task fails the task with a clear error', async (t) => {
+    const p = project(t);
+    p.write(
+      'nested.ts',
+      `import { Scheduler, task } from 'baton';\nexport const one = task('one', () => 1);\nexport const outer = task('outer', () => new Scheduler().run(one()));\n`,
+    );
+    const r = await p.baton(['run', 'nested.ts', 'outer'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^baton: .*Scheduler\.run\(\) was called inside a running task/);
+  });
+
   test('-o overrides a task option for the run, and a bad one is named', async (t) => {
     const p = project(t, {
       config: `[executors.default]\ntype = "local"\nmax_workers = 1\n\n[executors.procs]\ntype = "local"\nmode = "processes"\nmax_workers = 1\n`,
