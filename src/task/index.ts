@@ -1,4 +1,4 @@
-export { task, callerModuleUrl, type Task } from './task.ts';
+export { task, callerSite, type Task } from './task.ts';
 export {
   Expr,
   CallExpr,

@@ -11,6 +11,8 @@ export interface TaskDef {
   readonly options: TaskOptions;
   /** File URL of the module that defined the task, when it could be found. */
   readonly moduleUrl: string | undefined;
+  /** `line:column` of the `task()` call in that module. */
+  readonly definedAt?: string | undefined;
   /** Source text hashed into the task hash (the function's text, or `version`). */
   readonly source: string;
   /** Set by the hash module on first use. */
@@ -37,16 +39,37 @@ function state(): RegistryState {
   return current;
 }
 
+/**
+ * Adds a definition; a name already taken is an error unless the same definition is being evaluated
+ * again. An ES module URL is evaluated once per thread, so a second definition from the same URL at
+ * another `task()` call is a duplicate; the same call again (a function defining tasks, called twice)
+ * or another URL of the same file (`wf.ts?v=2`, a fresh copy) replaces the earlier definition.
+ */
 export function registerTask(def: TaskDef): void {
   const tasks = state().tasks;
   const existing = tasks.get(def.name);
-  if (existing && existing.moduleUrl !== def.moduleUrl) {
-    throw new WorkflowError(
-      `task name '${def.name}' is defined twice: in ${existing.moduleUrl ?? '<unknown module>'} and in ${def.moduleUrl ?? '<unknown module>'}`,
-      { hint: 'give one of them another name' },
-    );
+  if (existing) {
+    const before = existing.moduleUrl;
+    const now = def.moduleUrl;
+    if (fileOf(before) !== fileOf(now)) {
+      throw new WorkflowError(
+        `task name '${def.name}' is defined twice: in ${before ?? '<unknown module>'} and in ${now ?? '<unknown module>'}`,
+        { hint: 'give one of them another name' },
+      );
+    }
+    if (now !== undefined && before === now && existing.definedAt !== def.definedAt) {
+      throw new WorkflowError(
+        `task name '${def.name}' is defined twice in module ${now} (at ${existing.definedAt ?? '?'} and at ${def.definedAt ?? '?'})`,
+        { hint: 'give one of them another name' },
+      );
+    }
   }
   tasks.set(def.name, def);
+}
+
+/** The module's file, without the query or fragment that make another copy of it. */
+function fileOf(moduleUrl: string | undefined): string | undefined {
+  return moduleUrl?.replace(/[?#].*$/s, '');
 }
 
 export function getTask(name: string): TaskDef | undefined {

@@ -22,13 +22,14 @@ export interface Task<A extends unknown[], R> {
 const TASK_NAME = /^[A-Za-z_][\w.:-]*$/;
 const OWN_SOURCE_DIR = new URL('../', import.meta.url).href;
 
-/** The file URL of the first caller outside Baton's own source (the module defining the task). */
-export function callerModuleUrl(): string | undefined {
+/** Where the first caller outside Baton's own source sits: the module defining the task, and the line. */
+export function callerSite(): { moduleUrl: string; line: number; column: number } | undefined {
   for (const site of getCallSites(16)) {
     const file = site.scriptName;
     if (!file || file.startsWith('node:')) continue;
     const url = file.startsWith('file:') ? file : file.startsWith('/') ? `file://${file}` : undefined;
-    if (url && !url.startsWith(OWN_SOURCE_DIR)) return url;
+    if (url && !url.startsWith(OWN_SOURCE_DIR))
+      return { moduleUrl: url, line: site.lineNumber, column: site.columnNumber };
   }
   return undefined;
 }
@@ -85,11 +86,13 @@ export function task<F extends (...args: never[]) => unknown>(
     throw new ConfigError(`task ${name}: the second argument must be the task's function`);
   }
   resolveTaskOptions(options, `task ${name}`);
+  const site = callerSite();
   const def: TaskDef = {
     name,
     fn,
     options,
-    moduleUrl: callerModuleUrl(),
+    moduleUrl: site?.moduleUrl,
+    definedAt: site && `${site.line}:${site.column}`,
     source: options.version !== undefined ? `version:${options.version}` : fn.toString(),
   };
   registerTask(def);

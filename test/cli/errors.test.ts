@@ -69,6 +69,36 @@ describe('baton run errors', () => {
     );
   });
 
+  test('the same task name twice in one module is an error naming the module, on every run', async (t) => {
+    const p = project(t);
+    p.write(
+      'wf.ts',
+      `import { task } from 'baton';\nexport const a = task('twin', () => 'a');\nexport const b = task('twin', () => 'b');\n`,
+    );
+    for (const taskName of ['twin', 'a']) {
+      const r = await p.baton(['run', 'wf.ts', taskName]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assertOneLineError(
+        r.stderr,
+        /task name 'twin' is defined twice in module file:\/\/\S+\/wf\.ts \(at 2:\d+ and at 3:\d+\) — give one of them another name/,
+      );
+    }
+  });
+
+  test('a module imported by the CLI and again by each worker defines its tasks without complaint', async (t) => {
+    const p = project(t, {
+      config: `[executors.default]\ntype = "local"\nmax_workers = 2\n\n[executors.procs]\ntype = "local"\nmode = "processes"\nmax_workers = 2\n`,
+    });
+    p.write(
+      'wf.ts',
+      `import { task } from 'baton';\nexport const inc = task('inc', (x: number) => x + 1);\nexport const incProc = task('incProc', (x: number) => x + 1, { executor: 'procs' });\nexport const main = task('main', () => [inc(1), incProc(2)]);\n`,
+    );
+    const r = await p.baton(['run', 'wf.ts', 'main']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '[\n  2,\n  3\n]\n');
+  });
+
   test('a module that throws while loading is named with the error', async (t) => {
     const p = project(t);
     p.write('wf.ts', `throw new RangeError('no config for you');\n`);

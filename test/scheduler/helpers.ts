@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { BatonConfig } from '../../src/config/index.ts';
 import { registerExecutor } from '../../src/executors/index.ts';
 import { Scheduler, type SchedulerEvent } from '../../src/scheduler/index.ts';
+import { task, type TaskOptions } from '../../src/task/index.ts';
 import { createExecutor } from './fixtures/inline-executor.ts';
 
 registerExecutor('inline', createExecutor);
@@ -41,4 +42,16 @@ export function countEvents(events: SchedulerEvent[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const event of events) counts[event.type] = (counts[event.type] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * Defines a task, always from this one `task()` call, as a module evaluated again after an edit does:
+ * the same name may be defined again with a new body (two `task()` calls in one module may not).
+ */
+export function redefine<F extends (...args: never[]) => unknown>(
+  name: string,
+  fn: F,
+  options?: TaskOptions,
+) {
+  return task(name, fn, options);
 }

@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import { CancelledError, ConfigError, SerializationError, TaskError } from '../../src/errors.ts';
 import type { SchedulerEvent } from '../../src/scheduler/index.ts';
 import { catchError, cond, seq, task, type CaughtError } from '../../src/task/index.ts';
-import { countEvents, testScheduler } from './helpers.ts';
+import { countEvents, redefine, testScheduler } from './helpers.ts';
 
 const calls: Record<string, number> = {};
 const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
@@ -118,10 +118,10 @@ describe('the call cache', () => {
 
   test('editing a task body invalidates its calls and nothing else', async () => {
     const base = task('base', (x: number) => x + 1);
-    const top = task('top', (x: number) => x * 10);
+    const top = redefine('top', (x: number) => x * 10);
     const events: string[] = [];
     await ctx.scheduler.run(top(base(1)));
-    const top2 = task('top', (x: number) => x * 100); // same name, new body (same module: a redefinition)
+    const top2 = redefine('top', (x: number) => x * 100); // same name, new body
     const value = await ctx.scheduler.run(top2(base(1)), {
       onEvent: (e) => events.push(`${e.type}:${'taskName' in e ? e.taskName : ''}`),
     });
@@ -132,10 +132,10 @@ describe('the call cache', () => {
 
   test('a version option replaces the source in the hash', async () => {
     let runs = 0;
-    const v1 = task('versioned', (x: number) => (runs++, x), { version: '1' });
+    const v1 = redefine('versioned', (x: number) => (runs++, x), { version: '1' });
     await ctx.scheduler.run(v1(1));
-    task('versioned', (x: number) => (runs++, x + 0), { version: '1' });
-    await ctx.scheduler.run(v1(1));
+    const edited = redefine('versioned', (x: number) => (runs++, x + 0), { version: '1' });
+    await ctx.scheduler.run(edited(1));
     assert.equal(runs, 1, 'same version, edited body: still cached');
     await ctx.scheduler.run(v1.options({ version: '2' })(1));
     assert.equal(runs, 2, 'a new version runs again');
