@@ -25,6 +25,7 @@ export {
   type JobEvent,
   type ExecutionEvent,
 } from './scheduler/index.ts';
+export { registerValueCodec, type ValueCodec } from './codec/index.ts';
 export {
   BatonError,
   ConfigError,

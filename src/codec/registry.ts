@@ -1,6 +1,7 @@
 // The process-wide table of codecs for custom value types. It lives on globalThis so that every copy of
 // the package loaded in one process (dist/ and src/, or two versions) encodes and decodes the same types.
 import { ConfigError } from '../errors.ts';
+import { setRegisteredHashForm } from '../hash/index.ts';
 
 /** How a custom type travels: `toData` gives plain, encodable data; `fromData` rebuilds the value. */
 export interface ValueCodec<T> {
@@ -62,3 +63,9 @@ export function codecFor(value: unknown): ValueCodec<unknown> | undefined {
 export function codecByTag(tag: string): ValueCodec<unknown> | undefined {
   return table().byTag.get(tag);
 }
+
+// A registered value hashes by its tag and data, so it may be a task's argument as well as its result.
+setRegisteredHashForm((value) => {
+  const codec = codecFor(value);
+  return codec && { type: codec.tag, data: codec.toData(value) };
+});

@@ -52,10 +52,21 @@ const MAX_DEPTH = 1000;
 const BIG_ENDIAN_HOST = endianness() === 'BE';
 
 const INSTANCE_ADVICE =
-  'hash plain data (objects, arrays, Map, Set, Date, typed arrays, ...), or give the class a ' +
-  "[Symbol.for('baton.hash')]() method returning { type, data }";
+  'hash plain data (objects, arrays, Map, Set, Date, typed arrays, ...), or register a codec for the ' +
+  "class with registerValueCodec(), or give it a [Symbol.for('baton.hash')]() method returning { type, data }";
 const FUNCTION_ADVICE = 'pass the data itself (tasks are accepted: they hash by name and source)';
 const CYCLE_ADVICE = 'break the cycle, e.g. refer to the object by an id';
+
+/** The form of a value registered with a value codec; set by the codec registry, which hashing does not import. */
+let registeredForm: (value: object) => HashForm | undefined = () => undefined;
+
+/**
+ * Lets values that have no `[HASH_METHOD]()` of their own hash by another form (the value codec's
+ * tag and data), so whatever can travel as an argument can also be hashed.
+ */
+export function setRegisteredHashForm(lookup: (value: object) => HashForm | undefined): void {
+  registeredForm = lookup;
+}
 
 export function writeValue(w: CanonicalWriter, value: unknown, depth: number): void {
   switch (typeof value) {
@@ -73,7 +84,7 @@ export function writeValue(w: CanonicalWriter, value: unknown, depth: number): v
     case 'object':
       return value === null ? w.byte(T_NULL) : writeObject(w, value, depth);
     case 'function':
-      if (writeCustom(w, value, depth)) return;
+      if (writeCustom(w, value, depth) || writeRegistered(w, value, depth)) return;
       throw new PathFault(describeValue(value), FUNCTION_ADVICE);
     default:
       throw new PathFault(describeValue(value), 'pass a string instead of the symbol');
@@ -161,7 +172,7 @@ function writeObject(w: CanonicalWriter, value: object, depth: number): void {
     w.byte(T_DATAVIEW);
     return writeBytes(w, value as DataView, 1);
   }
-  if (writeCustom(w, value, depth)) return;
+  if (writeCustom(w, value, depth) || writeRegistered(w, value, depth)) return;
   if (isErrorValue(value)) {
     w.byte(T_ERROR);
     writeString(w, String(value.name));
@@ -329,8 +340,27 @@ function writeCustom(w: CanonicalWriter, value: object, depth: number): boolean 
       'return { type: string, data: <plain data to hash> }',
     );
   }
-  w.byte(T_CUSTOM);
-  writeString(w, type ?? '');
-  writeValue(w, (form as HashForm).data, depth + 1);
+  writeForm(w, type ?? '', (form as HashForm).data, depth);
   return true;
+}
+
+/** A value of a type registered with a value codec, hashed as `[HASH_METHOD]()` returning its tag and data would be. */
+function writeRegistered(w: CanonicalWriter, value: object, depth: number): boolean {
+  let form: HashForm | undefined;
+  try {
+    form = registeredForm(value);
+  } catch (error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new PathFault(`${describeValue(value)} whose value codec threw (${text})`, 'fix the codec', error);
+  }
+  if (form === undefined) return false;
+  enter(w, value, depth);
+  writeForm(w, form.type ?? '', form.data, depth);
+  return true;
+}
+
+function writeForm(w: CanonicalWriter, type: string, data: unknown, depth: number): void {
+  w.byte(T_CUSTOM);
+  writeString(w, type);
+  writeValue(w, data, depth + 1);
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeValue, encodeValue, registerValueCodec } from '../../src/codec/index.ts';
 import { ConfigError, SerializationError } from '../../src/errors.ts';
+import { HASH_METHOD, hashValue } from '../../src/hash/index.ts';
 
 class Point {
   readonly x: number;
@@ -71,6 +72,15 @@ describe('registerValueCodec', () => {
         [0, 1],
       ],
     );
+  });
+
+  test('a registered value hashes by its tag and data, so it can be an argument', () => {
+    assert.equal(hashValue(new Point(1, 2)), hashValue(new Point(1, 2)));
+    assert.notEqual(hashValue(new Point(1, 2)), hashValue(new Point(2, 1)));
+    const sameForm = { [HASH_METHOD]: () => ({ type: 'test.point', data: [1, 2] }) };
+    assert.equal(hashValue(new Point(1, 2)), hashValue(sameForm));
+    const shape = () => new Shape('tri', [new Point(0, 0), new Point(1, 0)]);
+    assert.equal(hashValue(shape()), hashValue(shape()));
   });
 
   test('a shared codec value stays shared', () => {
