@@ -1,6 +1,6 @@
 // encodeValue / decodeValue: values as bytes between processes and machines (DESIGN.md section 2).
 import { SerializationError } from '../errors.ts';
-import { faultToError } from '../hash/index.ts';
+import { argsFaultToError, faultToError, type ArgumentNames } from '../hash/index.ts';
 import { needsRewrite, rewrite } from './prepare.ts';
 import { decodeState, mayHoldRenamedKey, packr, restoreProtoKeys } from './wire.ts';
 
@@ -17,12 +17,26 @@ const seenPool: Set<object>[] = [];
  * The result owns its ArrayBuffer, so it may be transferred to a worker.
  */
 export function encodeValue(value: unknown, path = ''): Uint8Array {
+  return encode(value, path, undefined);
+}
+
+/**
+ * Encodes a call's argument list as encodeValue does; error paths start with the argument's name
+ * (from `names`, else `arg${i}`), e.g. `rows[3].model`.
+ */
+export function encodeArgs(args: readonly unknown[], names?: ArgumentNames): Uint8Array {
+  return encode(args, 'args', names ?? []);
+}
+
+function encode(value: unknown, path: string, argNames: ArgumentNames | undefined): Uint8Array {
   let prepared = value;
   const seen = seenPool.pop() ?? new Set<object>();
   try {
     if (needsRewrite(value, seen)) prepared = rewrite(value, new Map());
   } catch (error) {
-    throw faultToError(error, 'encode', path);
+    throw argNames === undefined
+      ? faultToError(error, 'encode', path)
+      : argsFaultToError(error, 'encode', argNames);
   } finally {
     seen.clear();
     seenPool.push(seen);

@@ -3,7 +3,7 @@
 import { hash as hashOnce } from 'node:crypto';
 import { FORMAT_VERSION, writeValue } from './canonical.ts';
 import { CanonicalWriter } from './writer.ts';
-import { PathFault, faultToError } from './paths.ts';
+import { argsFaultToError, faultToError, type ArgumentNames } from './paths.ts';
 
 // Writers are reused; a hash taken from inside a [HASH_METHOD]() takes a second one from the pool.
 const pool: CanonicalWriter[] = [];
@@ -41,19 +41,16 @@ export function hashValue(value: unknown, path = ''): string {
 }
 
 /**
- * The hash of an argument list; equal to `hashValue(args)`. Error paths start with the parameter's
- * name (`paramNames[i]`, else `arg${i}`), e.g. `rows[3].model`.
+ * The hash of an argument list; equal to `hashValue(args)`. Error paths start with the argument's
+ * name (from `names`, else `arg${i}`), e.g. `rows[3].model`.
  */
-export function hashArgs(args: readonly unknown[], paramNames?: readonly string[]): string {
+export function hashArgs(args: readonly unknown[], names?: ArgumentNames): string {
   const writer = acquire();
   try {
     writeValue(writer, args, 0);
     return writer.digest();
   } catch (error) {
-    // The outermost segment is the argument's index: replace it with the parameter's name.
-    const index = error instanceof PathFault ? error.segments.pop() : undefined;
-    if (typeof index !== 'number') throw faultToError(error, 'hash', 'args');
-    throw faultToError(error, 'hash', paramNames?.[index] ?? `arg${index}`);
+    throw argsFaultToError(error, 'hash', names);
   } finally {
     release(writer);
   }

@@ -11,4 +11,12 @@ export {
   describeValue,
   type TypedArrayConstructor,
 } from './kinds.ts';
-export { PathFault, faultAt, faultToError, formatPath, type PathSegment } from './paths.ts';
+export {
+  PathFault,
+  faultAt,
+  faultToError,
+  argsFaultToError,
+  formatPath,
+  type ArgumentNames,
+  type PathSegment,
+} from './paths.ts';

@@ -95,3 +95,21 @@ export function faultToError(error: unknown, verb: string, prefix: string): Seri
     cause: fault.cause,
   });
 }
+
+/** Names a call's arguments by position: the parameters' names, or a function giving the name of each. */
+export type ArgumentNames = readonly string[] | ((index: number) => string);
+
+/**
+ * The typed error for a failed walk over an argument list: the outermost segment (the argument's
+ * index) becomes its name, so the path reads `rows[3].model` rather than `[1][3].model`.
+ */
+export function argsFaultToError(error: unknown, verb: string, names?: ArgumentNames): SerializationError {
+  const fault = asFault(error);
+  const index = fault.original ? undefined : fault.segments.pop();
+  if (typeof index !== 'number') {
+    if (index !== undefined) fault.segments.push(index);
+    return faultToError(fault, verb, 'args');
+  }
+  const name = typeof names === 'function' ? names(index) : names?.[index];
+  return faultToError(fault, verb, name ?? `arg${index}`);
+}

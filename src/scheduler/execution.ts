@@ -1,7 +1,7 @@
 // Evaluation of one expression graph: argument resolution, hashing, the call cache, dedupe of
 // identical calls in flight, and results that are themselves expressions.
 import { hostname } from 'node:os';
-import { decodeValue, encodeValue } from '../codec/index.ts';
+import { decodeValue, encodeArgs, encodeValue } from '../codec/index.ts';
 import { CancelledError, SerializationError, TaskError, WorkflowError } from '../errors.ts';
 import { callHash, evalHash, hashArgs, taskHash } from '../hash/index.ts';
 import type { Store } from '../store/index.ts';
@@ -10,12 +10,12 @@ import {
   CatchExpr,
   CondExpr,
   SeqExpr,
+  argumentName,
   definitionHash,
   getTask,
   importWorkflow,
   isTask,
   isUnresolved,
-  parameterNames,
   PLACEMENT_KEYS,
   resolveTaskOptions,
   type CaughtError,
@@ -44,7 +44,8 @@ export interface JobNode {
 interface Prepared {
   options: ResolvedTaskOptions;
   taskHash: string;
-  paramNames: string[];
+  /** The name of each argument in error paths, e.g. `rows` for the first of `train(rows, C)`. */
+  argName: (index: number) => string;
 }
 
 interface CallResult {
@@ -140,7 +141,7 @@ export class Execution {
     const prepared = this.prepare(def, expr.overrides);
     let argsHash: string;
     try {
-      argsHash = hashArgs(args, prepared.paramNames);
+      argsHash = hashArgs(args, prepared.argName);
     } catch (error) {
       throw withCallPath(error, parent, def);
     }
@@ -185,7 +186,8 @@ export class Execution {
       Object.keys(changesWhatRuns).length === 0 && !versioned
         ? definitionHash(def)
         : taskHash(def.name, source, changesWhatRuns);
-    const result: Prepared = { options, taskHash: hash, paramNames: parameterNames(def.fn) };
+    const argName = (index: number) => argumentName(def.fn, index);
+    const result: Prepared = { options, taskHash: hash, argName };
     table.set(def, result);
     return result;
   }
@@ -216,7 +218,7 @@ export class Execution {
     }
     let argBytes: Uint8Array;
     try {
-      argBytes = encodeValue(args);
+      argBytes = encodeArgs(args, prepared.argName);
     } catch (error) {
       throw withCallPath(error, parent, def);
     }
@@ -331,8 +333,7 @@ export class Execution {
 
   /** `main → train(rows=[…], C=0.5)`: the call path with this call's arguments. */
   callPathWithArgs(node: JobNode): string {
-    const names = parameterNames(node.def.fn);
-    const args = (node.args ?? []).map((arg, i) => `${names[i] ?? `arg${i}`}=${preview(arg, 40)}`);
+    const args = (node.args ?? []).map((arg, i) => `${argumentName(node.def.fn, i)}=${preview(arg, 40)}`);
     return Execution.callPath(node.parent, `${node.def.name}(${args.join(', ')})`);
   }
 

@@ -30,6 +30,6 @@ export {
   type TaskDef,
 } from './registry.ts';
 export { cond, catchError, seq, type Unlazy } from './control.ts';
-export { parameters, parameterNames, type ParamInfo } from './params.ts';
+export { parameters, parameterNames, argumentName, type ParamInfo } from './params.ts';
 export { definitionHash } from './task.ts';
 export { isTask, isUnresolved, registerTaskCodecs } from './codecs.ts';

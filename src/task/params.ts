@@ -88,3 +88,17 @@ function splitAtTopLevelEquals(text: string): { target: string; defaultSource: s
 export function parameterNames(fn: (...args: never[]) => unknown): string[] {
   return parameters(fn).map((param) => param.name);
 }
+
+/**
+ * What error paths and call paths call the argument at `index` of a call of `fn`: its parameter's
+ * name (`rows`), an item of the rest parameter (`paths[2]`), or its position past the list (`arg3`).
+ */
+export function argumentName(fn: (...args: never[]) => unknown, index: number): string {
+  const params = parameters(fn);
+  for (let i = 0; i < params.length && i <= index; i++) {
+    const param = params[i]!;
+    if (param.rest) return `${param.name}[${index - i}]`;
+    if (i === index) return param.name;
+  }
+  return `arg${index}`;
+}

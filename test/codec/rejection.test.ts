@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Packr } from 'msgpackr';
-import { encodeValue } from '../../src/codec/index.ts';
+import { encodeArgs, encodeValue } from '../../src/codec/index.ts';
 import { failure } from '../support/serialization.ts';
 
 class Model {
@@ -20,6 +20,15 @@ describe('encodeValue rejects what cannot travel', () => {
     assert.equal(error.path, 'result.rows[3].model');
     assert.match(error.message, /cannot encode result\.rows\[3\]\.model: found an instance of class Model/);
     assert.match(error.message, /registerValueCodec/);
+  });
+
+  test('encodeArgs starts the path with the argument name, or arg<i> without one', () => {
+    const args = ['https://x', [0, { model: new Model() }]];
+    const error = failure(() => encodeArgs(args, ['url', 'rows']));
+    assert.equal(error.path, 'rows[1].model');
+    assert.match(error.message, /^cannot encode rows\[1\]\.model: found an instance of class Model/);
+    assert.equal(failure(() => encodeArgs(args, (index) => `items[${index}]`)).path, 'items[1][1].model');
+    assert.equal(failure(() => encodeArgs(args)).path, 'arg1[1].model');
   });
 
   test('a function is an error (msgpackr alone would send undefined)', () => {

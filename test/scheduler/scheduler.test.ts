@@ -262,6 +262,29 @@ describe('failures, retries and cancellation', () => {
     });
   });
 
+  test('an argument that hashes but cannot travel names its parameter, not its position', async () => {
+    // hashable through its own method, but without a codec it cannot be sent to an executor
+    class Model {
+      weight = 1;
+      [Symbol.for('baton.hash')]() {
+        return { type: 'Model', data: this.weight };
+      }
+    }
+    const fit = task('fit', (url: string, rows: Array<{ model?: unknown }>) => rows.length + url.length);
+    await assert.rejects(ctx.scheduler.run(fit('x', [{}, { model: new Model() }])), (e: unknown) => {
+      assert.ok(e instanceof SerializationError);
+      assert.equal(e.path, 'fit(rows[1].model)');
+      assert.match(e.message, /^cannot encode rows\[1\]\.model: found an instance of class Model/);
+      return true;
+    });
+    const fitAll = task('fitAll', (url: string, ...models: unknown[]) => models.length + url.length);
+    await assert.rejects(ctx.scheduler.run(fitAll('x', 1, { model: new Model() })), (e: unknown) => {
+      assert.ok(e instanceof SerializationError);
+      assert.equal(e.path, 'fitAll(models[1].model)', 'an argument of a rest parameter');
+      return true;
+    });
+  });
+
   test('higher priority jobs go first when an executor is full', async () => {
     const order: string[] = [];
     const step = task(
