@@ -2,7 +2,7 @@
 // they were configured.
 import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
-import { describeConfig, loadConfig, redact, type BatonConfig } from '../config/index.ts';
+import { describeConfig, isTable, loadConfig, redact, type BatonConfig } from '../config/index.ts';
 import { resolveExecutorType } from '../executors/index.ts';
 import { UsageError } from '../errors.ts';
 import { parseCommandArgs, type Command } from './args.ts';
@@ -11,7 +11,8 @@ import { displayPath } from './report.ts';
 const HELP = `Usage: baton executors [--json]
 
 Lists each configured executor with its resolved options (secrets shown as ***) and the config file
-it comes from, or "embedded defaults" when no baton.toml defines it.
+it comes from, or "embedded defaults" when no baton.toml defines it. Values that baton.toml does not
+set are marked (default).
 
   --json      print the same as JSON`;
 
@@ -22,10 +23,16 @@ interface ExecutorDescription {
   type: string;
   /** The file that defines it, or "embedded defaults". */
   source: string;
-  /** As configured, after validation; secrets redacted. */
+  /** The options baton.toml sets, after interpolation and validation; secrets redacted. */
   options: Record<string, unknown>;
-  /** Options the executor fills in itself when the configuration leaves them out (e.g. max_workers). */
+  /** The options baton.toml leaves out, with the values Baton or the executor use (e.g. max_workers). */
   defaults: Record<string, unknown>;
+}
+
+/** The tables of baton.toml as written: which keys the file itself sets. */
+interface FileTables {
+  backend: Record<string, unknown>;
+  executors: Record<string, Record<string, unknown>>;
 }
 
 export const executorsCommand: Command = {
@@ -37,7 +44,8 @@ export const executorsCommand: Command = {
     if (positionals.length > 0)
       throw new UsageError(`baton executors takes no arguments, got '${positionals[0]!}'`);
     const config = await loadConfig({ configPath: ctx.globals.configPath, cwd: ctx.cwd, env: ctx.env });
-    const executors = await describeExecutors(config);
+    const inFile = config.file ? fileTables(config.file) : { backend: {}, executors: {} };
+    const executors = await describeExecutors(config, inFile);
     const described = describeConfig(config);
     if (values.json) {
       ctx.out(
@@ -47,7 +55,7 @@ export const executorsCommand: Command = {
     }
     const lines = [
       `config: ${config.file ? displayPath(config.file, ctx.cwd) : `${EMBEDDED} (no baton.toml found)`}`,
-      `database: ${String((described['backend'] as { db: unknown }).db)}`,
+      `database: ${String((described['backend'] as { db: unknown }).db)}${'db' in inFile.backend ? '' : '  (default)'}`,
     ];
     for (const executor of executors) {
       const source = executor.source === EMBEDDED ? EMBEDDED : displayPath(executor.source, ctx.cwd);
@@ -55,27 +63,32 @@ export const executorsCommand: Command = {
       for (const [key, value] of Object.entries(executor.options))
         if (key !== 'type') lines.push(`  ${key} = ${show(value)}`);
       for (const [key, value] of Object.entries(executor.defaults))
-        lines.push(`  ${key} = ${show(value)}  (default)`);
+        if (key !== 'type') lines.push(`  ${key} = ${show(value)}  (default)`);
     }
     ctx.out(`${lines.join('\n')}\n`);
     return 0;
   },
 };
 
-async function describeExecutors(config: BatonConfig): Promise<ExecutorDescription[]> {
-  const inFile = config.file ? definedInFile(config.file) : new Set<string>();
+async function describeExecutors(config: BatonConfig, inFile: FileTables): Promise<ExecutorDescription[]> {
   const redacted = describeConfig(config)['executors'] as Record<string, Record<string, unknown>>;
   const out: ExecutorDescription[] = [];
   for (const [name, section] of Object.entries(config.executors)) {
-    const options = redacted[name] ?? {};
+    const written = inFile.executors[name];
+    const options: Record<string, unknown> = {};
     const defaults: Record<string, unknown> = {};
+    // The loaded section also holds what validation filled in; only keys the file has are its own.
+    for (const [key, value] of Object.entries(redacted[name] ?? {})) {
+      if (written && key in written) options[key] = value;
+      else defaults[key] = value;
+    }
     for (const [key, value] of Object.entries(await executorDescribe(config, name))) {
-      if (!(key in options)) defaults[key] = redact(value);
+      if (!(key in options) && !(key in defaults)) defaults[key] = redact(value);
     }
     out.push({
       name,
       type: section.type,
-      source: config.file && inFile.has(name) ? config.file : EMBEDDED,
+      source: config.file && written ? config.file : EMBEDDED,
       options,
       defaults,
     });
@@ -98,11 +111,15 @@ async function executorDescribe(config: BatonConfig, name: string): Promise<Reco
   }
 }
 
-/** The executor names the file itself defines (the loader adds `default` when it does not). */
-function definedInFile(file: string): Set<string> {
-  const doc = parse(readFileSync(file, 'utf8')) as { executors?: unknown };
-  const executors = doc.executors;
-  return new Set(typeof executors === 'object' && executors !== null ? Object.keys(executors) : []);
+/** The backend and executor tables the file itself holds (the loader adds `default` when it has none). */
+function fileTables(file: string): FileTables {
+  const doc = parse(readFileSync(file, 'utf8')) as { backend?: unknown; executors?: unknown };
+  const executors: FileTables['executors'] = {};
+  if (isTable(doc.executors)) {
+    for (const [name, section] of Object.entries(doc.executors))
+      executors[name] = isTable(section) ? section : {};
+  }
+  return { backend: isTable(doc.backend) ? doc.backend : {}, executors };
 }
 
 function show(value: unknown): string {

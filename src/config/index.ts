@@ -6,4 +6,4 @@ export { describeConfig } from './describe.ts';
 export { isSecretKey, redact } from './redact.ts';
 export { COMMON_EXECUTOR_KEYS, taskDefaultsFromExecutor } from './common-keys.ts';
 export { optionsValidator, type OptionShape } from './fields.ts';
-export { EXECUTOR_NAME } from './sections.ts';
+export { EXECUTOR_NAME, isTable } from './sections.ts';

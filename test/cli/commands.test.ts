@@ -63,8 +63,13 @@ describe('baton init and baton executors', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^config: baton\.toml$/m);
     assert.match(list.stdout, /^\[executors\.default\] {2}\(local, from baton\.toml\)$/m);
-    assert.match(list.stdout, /^ {2}mode = "threads"$/m);
-    assert.match(list.stdout, /^ {2}max_workers = \d+$/m, 'the local executor fills in one worker per CPU');
+    assert.match(list.stdout, /^database: sqlite:\S+baton\.db$/m, 'set in the file');
+    assert.match(list.stdout, /^ {2}mode = "threads"$/m, 'set in the file');
+    assert.match(
+      list.stdout,
+      /^ {2}max_workers = \d+ {2}\(default\)$/m,
+      'the local executor fills in one worker per CPU',
+    );
 
     const json = JSON.parse((await p.baton(['executors', '--json'])).stdout) as {
       file: string;
@@ -91,6 +96,9 @@ describe('baton init and baton executors', () => {
     assert.equal(defaults.code, 0, defaults.stderr);
     assert.match(defaults.stdout, /^config: embedded defaults \(no baton\.toml found\)$/m);
     assert.match(defaults.stdout, /^\[executors\.default\] {2}\(local, from embedded defaults\)$/m);
+    assert.match(defaults.stdout, /^database: sqlite:\S+ {2}\(default\)$/m);
+    assert.match(defaults.stdout, /^ {2}mode = "threads" {2}\(default\)$/m);
+    assert.match(defaults.stdout, /^ {2}max_workers = \d+ {2}\(default\)$/m);
 
     p.write(
       'custom.toml',
@@ -107,6 +115,28 @@ describe('baton init and baton executors', () => {
     assert.equal(byName['procs']?.source, join(p.dir, 'custom.toml'));
     assert.equal(byName['procs']?.options['mode'], 'processes');
     assert.equal(byName['default']?.source, 'embedded defaults', 'the default executor the file leaves out');
+  });
+
+  test('options the file sets are shown as they are; the ones it leaves out are marked (default)', async (t) => {
+    const p = project(t, {
+      config: `[executors.default]\ntype = "local"\nmode = "processes"\n\n[executors.wide]\ntype = "local"\nmax_workers = 3\nretries = 2\n`,
+    });
+    const text = await p.baton(['executors']);
+    assert.equal(text.code, 0, text.stderr);
+    const section = (name: string) =>
+      text.stdout.split('\n\n').find((block) => block.startsWith(`[executors.${name}]`));
+    assert.match(section('default') ?? '', /^ {2}mode = "processes"$/m);
+    assert.match(section('default') ?? '', /^ {2}max_workers = \d+ {2}\(default\)$/m);
+    assert.match(section('wide') ?? '', /^ {2}max_workers = 3$/m);
+    assert.match(section('wide') ?? '', /^ {2}retries = 2$/m);
+    assert.match(section('wide') ?? '', /^ {2}mode = "threads" {2}\(default\)$/m);
+
+    const json = JSON.parse((await p.baton(['executors', '--json'])).stdout) as {
+      executors: Array<{ name: string; options: Record<string, unknown>; defaults: Record<string, unknown> }>;
+    };
+    const wide = json.executors.find((e) => e.name === 'wide');
+    assert.deepEqual(wide?.options, { type: 'local', max_workers: 3, retries: 2 });
+    assert.deepEqual(wide?.defaults, { mode: 'threads' });
   });
 });
 
