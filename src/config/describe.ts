@@ -8,7 +8,7 @@ export function describeConfig(config: BatonConfig): Record<string, unknown> {
   return {
     file: config.file ?? null, // null: the embedded defaults apply
     root: config.root,
-    backend: { db: redact(config.backend.db), valuesDir: config.backend.valuesDir },
+    backend: { db: redact(config.backend.db), valuesDir: config.backend.valuesDir ?? null }, // null: a temporary folder
     executors,
   };
 }

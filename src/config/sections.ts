@@ -12,6 +12,7 @@ import type { BackendConfig } from './types.ts';
 export const EXECUTOR_NAME = /^[A-Za-z_][\w-]*$/;
 
 const SQLITE = /^sqlite:(.+)$/;
+const MEMORY_DB = 'sqlite::memory:';
 const POSTGRES = /^postgres(?:ql)?:\/\/\S+$/;
 
 const BACKEND_SHAPE = {
@@ -60,10 +61,10 @@ export function checkBackend(section: unknown, root: string, problems: Problem[]
   const { value, rest, issues } = checkFields(BACKEND_SHAPE, section);
   for (const key of Object.keys(rest)) issues.push(unknownKeyIssue(key, Object.keys(BACKEND_SHAPE)));
   for (const issue of issues) problems.push({ section: 'backend', ...issue });
-  return {
-    db: typeof value.db === 'string' ? sqlitePath(value.db, root) : defaults.db,
-    valuesDir: typeof value.values_dir === 'string' ? resolve(root, value.values_dir) : defaults.valuesDir,
-  };
+  const db = typeof value.db === 'string' ? sqlitePath(value.db, root) : defaults.db;
+  if (typeof value.values_dir === 'string') return { db, valuesDir: resolve(root, value.values_dir) };
+  // A database that leaves nothing on disk keeps its large values off the project too.
+  return { db, valuesDir: db === MEMORY_DB ? undefined : defaults.valuesDir };
 }
 
 interface SectionContext {

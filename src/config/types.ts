@@ -4,8 +4,12 @@ import type { ExecutorConfig } from '../executors/index.ts';
 export interface BackendConfig {
   /** `sqlite:<absolute path>` or a `postgres://` URL. @default `sqlite:<root>/.baton/baton.db` */
   db: string;
-  /** Absolute directory of the value store. @default `<root>/.baton/values` */
-  valuesDir: string;
+  /**
+   * Absolute directory of the value store; undefined for an in-memory database without `values_dir`,
+   * whose large values go to a temporary folder removed when the store closes.
+   * @default `<root>/.baton/values`
+   */
+  valuesDir: string | undefined;
 }
 
 /** baton.toml after interpolation, validation and defaults. */

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { project } from './helpers.ts';
 
@@ -165,6 +167,23 @@ describe('baton run', () => {
     const r = await p.baton(['run', 'nested.ts', 'outer'], { timeoutMs: 30_000 });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^baton: .*Scheduler\.run\(\) was called inside a running task/);
+  });
+
+  test('with an in-memory database nothing is written to the project, not even large values', async (t) => {
+    const p = project(t, {
+      config: `[backend]\ndb = "sqlite::memory:"\n\n[executors.default]\ntype = "local"\nmax_workers = 2\n`,
+    });
+    p.write(
+      'big.ts',
+      `import { task } from 'baton';\nexport const big = task('big', (n: number) => 'x'.repeat(n));\nexport const size = task('size', (n: number) => big(n));\n`,
+    );
+    const tmp = join(p.dir, 'tmp');
+    mkdirSync(tmp);
+    const r = await p.baton(['run', 'big.ts', 'size', '--n', '200000'], { env: { TMPDIR: tmp } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.length, 200_001);
+    assert.equal(existsSync(join(p.dir, '.baton')), false, 'no .baton folder');
+    assert.deepEqual(readdirSync(tmp), [], 'the temporary values folder is removed on close');
   });
 
   test('-o overrides a task option for the run, and a bad one is named', async (t) => {

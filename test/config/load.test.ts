@@ -66,6 +66,16 @@ test('a file found by walking up sets root; relative sqlite paths resolve agains
   assert.deepEqual(config.backend, { db: `sqlite:${join(dir, 'data/b.db')}`, valuesDir: join(dir, 'vals') });
 });
 
+test('an in-memory database keeps its values off the project unless values_dir says where', async (t) => {
+  const dir = tempProject(t);
+  writeProjectFile(dir, 'baton.toml', '[backend]\ndb = "sqlite::memory:"\n');
+  const config = await loadConfig({ cwd: dir, env: {} });
+  assert.deepEqual(config.backend, { db: 'sqlite::memory:', valuesDir: undefined });
+  writeProjectFile(dir, 'baton.toml', '[backend]\ndb = "sqlite::memory:"\nvalues_dir = "vals"\n');
+  const chosen = await loadConfig({ cwd: dir, env: {} });
+  assert.deepEqual(chosen.backend, { db: 'sqlite::memory:', valuesDir: join(dir, 'vals') });
+});
+
 test('a postgres URL is kept as it is', async (t) => {
   const dir = tempProject(t);
   writeProjectFile(dir, 'baton.toml', '[backend]\ndb = "postgres://baton@db.internal/baton"\n');

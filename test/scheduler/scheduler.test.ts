@@ -146,6 +146,7 @@ describe('the call cache', () => {
     const big = task('bigValue', (n: number) => (runs++, 'x'.repeat(n)));
     await ctx.scheduler.run(big(200_000));
     const valuesDir = ctx.config.backend.valuesDir;
+    assert.ok(valuesDir, 'the test store keeps its values in a folder');
     const files = readdirSync(valuesDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     assert.ok(files.length > 0, 'large values live in files');
     for (const f of files) writeFileSync(join(f.parentPath, f.name), 'corrupted');
