@@ -36,8 +36,9 @@ export function problemLine(display: string, problem: Problem): string {
 }
 
 /**
- * One ConfigError for all problems: the message lists every problem, one a line; file/section/key name
- * the first; with several, `cause` is an AggregateError holding one ConfigError per problem.
+ * One ConfigError for all problems: the message lists every problem, one a line, each followed by its
+ * own hint (`— hint`) when there are several; file/section/key name the first; with several, `cause`
+ * is an AggregateError holding one ConfigError per problem.
  */
 export function configError(
   problems: readonly Problem[],
@@ -55,14 +56,11 @@ export function configError(
   const [first] = errors;
   if (!first) throw new RangeError('configError needs at least one problem');
   if (errors.length === 1) return first;
-  const hints = [...new Set(problems.flatMap((problem) => (problem.hint ? [problem.hint] : [])))];
+  // Each hint stays on the line of its problem: joined into one, they read as advice for the first.
   return new ConfigError(
-    errors.map((error) => error.message).join('\n'),
+    errors.map((error) => (error.hint ? `${error.message} — ${error.hint}` : error.message)).join('\n'),
     { file, section: first.section, key: first.key },
-    {
-      hint: hints.length > 0 ? hints.join('; ') : undefined,
-      cause: new AggregateError(errors, `${errors.length} problems in ${display}`),
-    },
+    { cause: new AggregateError(errors, `${errors.length} problems in ${display}`) },
   );
 }
 

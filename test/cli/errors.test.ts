@@ -192,6 +192,17 @@ describe('configuration errors', () => {
     );
   });
 
+  test('several problems in baton.toml are listed one a line, each with its own hint', async (t) => {
+    const p = project(t, { config: `[bogus]\na = 1\n\n[executors."9 lives"]\ntype = "local"\n` });
+    p.write('wf.ts', GOOD);
+    const r = await p.baton(['run', 'wf.ts', 'main']);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.stderr.trimEnd().split('\n'), [
+      'baton: baton.toml [bogus]: unknown section — baton.toml has the sections [backend] and [executors.NAME]',
+      `  baton.toml [executors."9 lives"]: '9 lives' is not a valid executor name — an executor name starts with a letter or _ and holds letters, digits, _ and -`,
+    ]);
+  });
+
   test('a task naming an executor that is not configured is an error naming both', async (t) => {
     const p = project(t);
     p.write(

@@ -235,6 +235,19 @@ test('several problems are reported together in one ConfigError', async (t) => {
   assert.equal(error.cause.errors.length, 3);
 });
 
+test('with several problems, each line carries its own hint', async (t) => {
+  const dir = tempProject(t);
+  const error = await configErrorFor(dir, '[bogus]\na = 1\n[executors.a]\ntype = "test-pool"\n\nextra = 1\n');
+  const lines = error.message.split('\n');
+  assert.equal(lines.length, 2, error.message);
+  assert.match(
+    lines[0]!,
+    /^baton\.toml \[bogus\]: unknown section — baton\.toml has the sections \[backend\] and \[executors\.NAME\]$/,
+  );
+  assert.doesNotMatch(lines[1]!, / — baton\.toml has the sections/);
+  assert.equal(error.hint, undefined, 'no hint joined from all problems');
+});
+
 test('a file outside cwd is named by its absolute path', async (t) => {
   const dir = tempProject(t);
   const file = writeProjectFile(
