@@ -1,12 +1,9 @@
 // Per-executor admission: at most `limit` jobs handed over at once; the rest wait, highest
 // priority first, then in arrival order.
-import { CancelledError } from '../errors.ts';
-
 interface Waiter {
   priority: number;
   seq: number;
   resolve: () => void;
-  reject: (error: Error) => void;
 }
 
 function before(a: Waiter, b: Waiter): boolean {
@@ -35,7 +32,7 @@ export class Slots {
   /** Waits for a slot. */
   acquire(priority: number): Promise<void> {
     if (this.tryAcquire()) return Promise.resolve();
-    return new Promise((resolve, reject) => this.push({ priority, seq: this.seq++, resolve, reject }));
+    return new Promise((resolve) => this.push({ priority, seq: this.seq++, resolve }));
   }
 
   release(): void {
@@ -44,11 +41,6 @@ export class Slots {
       this.active++;
       this.pop().resolve();
     }
-  }
-
-  /** Fails every waiter (the run was cancelled). */
-  rejectAll(reason: string): void {
-    while (this.heap.length > 0) this.pop().reject(new CancelledError(reason));
   }
 
   private push(waiter: Waiter): void {
