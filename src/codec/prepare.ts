@@ -172,6 +172,8 @@ export function rewrite(value: unknown, memo: Map<object, unknown>): unknown {
   switch (kind) {
     case ARRAY: {
       const items = value as unknown[];
+      // Only primitives that travel as they are: the array itself can go, identity and all.
+      if (holdsOnlyExactPrimitives(items)) return items;
       const copy: unknown[] = new Array(items.length);
       memo.set(value, copy);
       for (let i = 0; i < items.length; i++) copy[i] = rewriteAt(items[i], memo, i);
@@ -182,8 +184,12 @@ export function rewrite(value: unknown, memo: Map<object, unknown>): unknown {
       if (keys.some(isInexactKey)) break;
       const copy = {};
       memo.set(value, copy);
-      for (const key of keys)
-        defineOwn(copy, key, rewriteAt((value as Record<string, unknown>)[key], memo, key));
+      for (const key of keys) {
+        const item = rewriteAt((value as Record<string, unknown>)[key], memo, key);
+        // Plain assignment is much faster; only `__proto__` would set the prototype instead.
+        if (key === '__proto__') defineOwn(copy, key, item);
+        else (copy as Record<string, unknown>)[key] = item;
+      }
       return copy;
     }
     case MAP: {
@@ -212,6 +218,30 @@ export function rewrite(value: unknown, memo: Map<object, unknown>): unknown {
   }
   memo.set(value, IN_PROGRESS);
   return remember(memo, value, new Tagged(taggedParts(value, kind, memo)));
+}
+
+function holdsOnlyExactPrimitives(items: readonly unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    switch (typeof item) {
+      case 'number':
+        if (item === 0 && 1 / item < 0) return false;
+        break;
+      case 'string':
+        if (!isWellFormedString(item)) return false;
+        break;
+      case 'boolean':
+      case 'bigint':
+      case 'undefined':
+        break;
+      case 'object':
+        if (item !== null) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 function remember(memo: Map<object, unknown>, value: object, copy: unknown): unknown {

@@ -2,10 +2,10 @@
 // may be passed as an argument (e.g. to map). Both travel by task name and hash into hashes by it.
 import { registerValueCodec } from '../codec/index.ts';
 import { SerializationError } from '../errors.ts';
-import { HASH_METHOD, hashArgs } from '../hash/index.ts';
+import { HASH_METHOD, hashValue } from '../hash/index.ts';
 import { CallExpr, CatchExpr, CondExpr, SeqExpr, isExpr, type Expr } from './expr.ts';
 import type { TaskOptions } from './options.ts';
-import { parameterNames } from './params.ts';
+import { argumentName } from './params.ts';
 import { getTask, type TaskDef } from './registry.ts';
 import type { Task } from './task.ts';
 
@@ -48,15 +48,18 @@ export function isTask(value: unknown): value is Task<unknown[], unknown> {
 /** Finds an argument that cannot travel before the codec does, so the path reads `train(rows[3].model)`. */
 function checkArgs(expr: CallExpr<unknown>): void {
   if (isUnresolved(expr.task)) return;
-  try {
-    hashArgs(
-      expr.args.filter((arg) => !hasNestedExpr(arg)),
-      parameterNames(expr.task.fn),
-    );
-  } catch (error) {
-    if (!(error instanceof SerializationError)) throw error;
-    const path = `${expr.task.name}(${error.path})`;
-    throw new SerializationError(error.message.replace(error.path, path), path, { hint: error.hint });
+  const args = expr.args;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    // Primitives always travel; a check that hashes is only worth it for what may not.
+    if (typeof arg !== 'object' || arg === null || hasNestedExpr(arg)) continue;
+    try {
+      hashValue(arg, argumentName(expr.task.fn, i));
+    } catch (error) {
+      if (!(error instanceof SerializationError)) throw error;
+      const path = `${expr.task.name}(${error.path})`;
+      throw new SerializationError(error.message.replace(error.path, path), path, { hint: error.hint });
+    }
   }
 }
 
@@ -67,6 +70,20 @@ function hasNestedExpr(value: unknown): boolean {
     return Object.values(value).some(hasNestedExpr);
   }
   return false;
+}
+
+// One object per task and overrides: the codec keeps shared references, so a fan-out of a million
+// calls of one task carries its name and module once. Weak, so passing overrides never leaks.
+const refs = new WeakMap<TaskDef, { plain?: TaskRefData; byOverrides: WeakMap<TaskOptions, TaskRefData> }>();
+
+function refData(def: TaskDef, overrides: TaskOptions | undefined): TaskRefData {
+  let known = refs.get(def);
+  if (!known) refs.set(def, (known = { byOverrides: new WeakMap() }));
+  const made = (): TaskRefData => ({ name: def.name, moduleUrl: def.moduleUrl, overrides });
+  if (!overrides) return (known.plain ??= made());
+  let ref = known.byOverrides.get(overrides);
+  if (!ref) known.byOverrides.set(overrides, (ref = made()));
+  return ref;
 }
 
 let registered = false;
@@ -81,12 +98,7 @@ export function registerTaskCodecs(): void {
     toData(expr) {
       if (expr instanceof CallExpr) {
         checkArgs(expr);
-        const ref: TaskRefData = {
-          name: expr.task.name,
-          moduleUrl: expr.task.moduleUrl,
-          overrides: expr.overrides,
-        };
-        return ['call', ref, expr.args];
+        return ['call', refData(expr.task, expr.overrides), expr.args];
       }
       if (expr instanceof CondExpr) return ['cond', expr.predicate, expr.then, expr.otherwise];
       if (expr instanceof CatchExpr) return ['catch', expr.body, expr.handler];
