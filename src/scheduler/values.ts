@@ -1,10 +1,14 @@
 // Walking argument and result values for the expressions they hold.
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isExpr } from '../task/index.ts';
 
 /** Items of a large array started per turn of the event loop, so the first jobs run while the rest are prepared. */
 const ITEMS_PER_TURN = 1024;
-const ignore = () => undefined;
+/**
+ * Items of one array evaluated at a time: enough to keep any executor's slots full (an AWS Batch
+ * array job holds 10,000), few enough that a million calls do not all hold their state at once.
+ */
+export const MAX_IN_FLIGHT = 16_384;
+const IN_FLIGHT_RESUME = MAX_IN_FLIGHT - ITEMS_PER_TURN;
 
 export function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
@@ -46,22 +50,49 @@ export async function mapExprs(
   return out;
 }
 
-async function mapLargeArray(
+/**
+ * Evaluates a large array's items with at most MAX_IN_FLIGHT unsettled at once, writing each value
+ * straight into the result (no promise kept per item: a million of them would outweigh the values).
+ */
+function mapLargeArray(
   items: readonly unknown[],
   evaluate: (expr: unknown) => Promise<unknown>,
 ): Promise<unknown[]> {
-  const results: Array<Promise<unknown>> = [];
-  for (let start = 0; start < items.length; start += ITEMS_PER_TURN) {
-    if (start > 0) await nextTurn();
-    const end = Math.min(items.length, start + ITEMS_PER_TURN);
-    for (let i = start; i < end; i++) {
-      const result = mapExprs(items[i], evaluate);
-      // Promise.all below handles a failure; until then it must not count as unhandled.
-      result.catch(ignore);
-      results.push(result);
-    }
-  }
-  return Promise.all(results);
+  return new Promise<unknown[]>((resolve, reject) => {
+    const out: unknown[] = new Array(items.length);
+    let next = 0;
+    let unsettled = 0;
+    let failed = false;
+    let scheduled = false;
+    const startMore = () => {
+      scheduled = false;
+      const end = Math.min(items.length, next + ITEMS_PER_TURN);
+      for (; next < end && !failed && unsettled < MAX_IN_FLIGHT; next++) {
+        const index = next;
+        unsettled++;
+        mapExprs(items[index], evaluate).then(
+          (value) => {
+            out[index] = value;
+            unsettled--;
+            if (next === items.length && unsettled === 0) resolve(out);
+            else if (!scheduled && unsettled <= IN_FLIGHT_RESUME) schedule();
+          },
+          (error: unknown) => {
+            // Fail fast: the items not started yet are not needed; the first failure is the answer.
+            if (!failed) reject(error);
+            failed = true;
+          },
+        );
+      }
+      if (next < items.length && !failed && unsettled < MAX_IN_FLIGHT) schedule();
+    };
+    // Later items start on later turns of the event loop, so the first jobs run while the rest are prepared.
+    const schedule = () => {
+      scheduled = true;
+      setImmediate(startMore);
+    };
+    startMore();
+  });
 }
 
 /** A short, single-line rendering of arguments for logs and the executions list. */
