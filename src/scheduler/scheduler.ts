@@ -178,11 +178,21 @@ export class Scheduler {
         });
       }
       emit({ type: 'execution-finished', executionId: id, taskName, time: Date.now(), status });
+      // The failure is committed before the caller looks for it; a store fault must not hide the task's error.
+      await store.flush().catch(() => undefined);
       throw error;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
-      await store.flush();
     }
+  }
+
+  /**
+   * Waits until the records of every finished run are committed. `run()` gives its value as soon as it
+   * is computed and writes behind it (within the store's flush interval, 25 ms by default); call this
+   * when another process must see the records at once. `close()` flushes too.
+   */
+  async flush(): Promise<void> {
+    if (this.storeOpened) await (await this.storeOpened).flush();
   }
 
   /** Stops the executors and closes the store this scheduler opened. */
@@ -191,7 +201,7 @@ export class Scheduler {
     this.executors.clear();
     await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.executor.stop() : undefined)));
     if (this.storeOpened && !this.options.store) await (await this.storeOpened).close();
-    else if (this.storeOpened) await (await this.storeOpened).flush();
+    else await this.flush();
   }
 
   /** Waits (briefly) until cancelled jobs have reported back. */

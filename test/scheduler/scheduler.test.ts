@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CancelledError, ConfigError, SerializationError, TaskError } from '../../src/errors.ts';
 import type { SchedulerEvent } from '../../src/scheduler/index.ts';
+import { openStore } from '../../src/store/index.ts';
 import { catchError, cond, seq, task, type CaughtError } from '../../src/task/index.ts';
 import { countEvents, redefine, testScheduler } from './helpers.ts';
 
@@ -145,6 +146,7 @@ describe('the call cache', () => {
     let runs = 0;
     const big = task('bigValue', (n: number) => (runs++, 'x'.repeat(n)));
     await ctx.scheduler.run(big(200_000));
+    await ctx.scheduler.flush();
     const valuesDir = ctx.config.backend.valuesDir;
     assert.ok(valuesDir, 'the test store keeps its values in a folder');
     const files = readdirSync(valuesDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
@@ -152,10 +154,32 @@ describe('the call cache', () => {
     for (const f of files) writeFileSync(join(f.parentPath, f.name), 'corrupted');
     assert.equal(await ctx.scheduler.run(big(200_000)), 'x'.repeat(200_000));
     assert.equal(runs, 2);
+    await ctx.scheduler.flush();
     for (const f of readdirSync(valuesDir, { recursive: true, withFileTypes: true }))
       if (f.isFile()) rmSync(join(f.parentPath, f.name));
     assert.equal((await ctx.scheduler.run(big(200_000))).length, 200_000);
     assert.equal(runs, 3);
+  });
+
+  test('flush() makes a finished run visible to another connection', async () => {
+    const events: SchedulerEvent[] = [];
+    const noted = task('notedOnce', (n: number) => n + 1);
+    assert.equal(await ctx.scheduler.run(noted(41), { onEvent: (e) => events.push(e) }), 42);
+    await ctx.scheduler.flush();
+    const started = events.find((e) => e.type === 'execution-started');
+    assert.ok(started);
+    const other = await openStore(ctx.config.backend.db, { cwd: ctx.dir });
+    try {
+      const execution = await other.getExecution(started.executionId);
+      assert.equal(execution?.status, 'done');
+      const jobs = await other.listJobs(started.executionId);
+      assert.deepEqual(
+        jobs.map((job) => [job.taskName, job.status]),
+        [['notedOnce', 'done']],
+      );
+    } finally {
+      await other.close();
+    }
   });
 
   test('a dry run reports what would run without running it', async () => {
