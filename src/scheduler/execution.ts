@@ -236,7 +236,8 @@ export class Execution {
       bytes = encodeValue(value);
     }
     const valueHash = store.putValue(bytes);
-    const call = callHash(key, valueHash, node.childCallHashes ?? []);
+    // Children finish in any order; sorted, the same calls give the same hash on every run.
+    const call = callHash(key, valueHash, node.childCallHashes?.sort() ?? []);
     if (prepared.options.cache) {
       store.putCache({
         evalHash: key,

@@ -161,6 +161,30 @@ describe('the call cache', () => {
     assert.equal(runs, 3);
   });
 
+  test('a call hash does not depend on the order its children finish in', async () => {
+    let slowFirst = true;
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const step = task('orderStep', async (i: number) => {
+      await pause(slowFirst === (i === 0) ? 60 : 0);
+      return i;
+    });
+    const both = task('orderBoth', () => [step(0), step(1)]);
+    const parentCallHash = async () => {
+      const events: SchedulerEvent[] = [];
+      await ctx.scheduler.run(both(), { cache: 'none', onEvent: (e) => events.push(e) });
+      await ctx.scheduler.flush();
+      const started = events.find((e) => e.type === 'execution-started')!;
+      const store = await ctx.scheduler.store();
+      const jobs = await store.listJobs(started.executionId);
+      return jobs.find((job) => job.taskName === 'orderBoth')?.callHash;
+    };
+    const first = await parentCallHash();
+    slowFirst = false;
+    const second = await parentCallHash();
+    assert.ok(first);
+    assert.equal(second, first);
+  });
+
   test('flush() makes a finished run visible to another connection', async () => {
     const events: SchedulerEvent[] = [];
     const noted = task('notedOnce', (n: number) => n + 1);
