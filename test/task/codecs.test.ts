@@ -19,7 +19,7 @@ test('a fan-out of calls to one task carries its name and module once', () => {
   assert.equal(occurrences(bytes, 'codecs.test.ts'), 1);
   const back = decodeValue(bytes) as Array<CallExpr<string>>;
   assert.equal(back.length, 1000);
-  assert.ok(back.every((expr, i) => expr instanceof CallExpr && expr.task.name === 'codecs.widen'));
+  assert.ok(back.every((expr) => expr instanceof CallExpr && expr.task.name === 'codecs.widen'));
   assert.deepEqual(back[999]!.args, [999, 'w']);
 });
 
