@@ -200,6 +200,9 @@ export class Execution {
     parent: JobNode | undefined,
   ): Promise<CallResult> {
     const { store } = this.settings;
+    // A million quick calls must not queue a million jobs' records ahead of the database.
+    const backlog = store.pressure();
+    if (backlog) await backlog;
     const node: JobNode = { id: this.settings.newId(), def, parent, args };
     const cached = await this.fromCache(node, prepared, key);
     if (cached) {

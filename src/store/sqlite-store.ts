@@ -34,6 +34,8 @@ export interface SqliteStoreOptions {
   flushInterval?: number | undefined;
   /** Queued rows that trigger a flush without waiting for the timer. @default 20000 */
   maxBatch?: number | undefined;
+  /** Rows queued behind a batch being committed before `pressure()` asks writers to wait. @default 50000 */
+  backlogLimit?: number | undefined;
   /** Commit on a worker thread (file databases only). @default true */
   writerThread?: boolean | undefined;
   /** How long the store's own thread waits for another process's lock, in ms. @default 5000 */
@@ -151,6 +153,7 @@ export class SqliteStore implements Store {
       files,
       flushInterval: this.options.flushInterval,
       maxBatch: this.options.maxBatch,
+      backlogLimit: this.options.backlogLimit,
     });
     this.state = { db, queries, files, buffer };
   }
@@ -177,6 +180,10 @@ export class SqliteStore implements Store {
     await buffer.flush();
     const error = buffer.takeError();
     if (error) throw error;
+  }
+
+  pressure(): Promise<void> | undefined {
+    return this.state?.buffer.pressure();
   }
 
   putExecution(rec: ExecutionRecord): void {

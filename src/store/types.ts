@@ -121,6 +121,12 @@ export interface Store {
   close(): Promise<void>;
   /** Writes every queued write; rejects with a StoreError if a batch could not be written. */
   flush(): Promise<void>;
+  /**
+   * While queued writes outrun the database (a batch is being committed and many more records wait
+   * behind it), a promise that settles when the batch is done; otherwise undefined. Whoever is about
+   * to add records in bulk waits on it, so the queue, and memory, stay bounded.
+   */
+  pressure(): Promise<void> | undefined;
   putExecution(rec: ExecutionRecord): void;
   updateExecution(id: string, patch: Partial<ExecutionRecord>): void;
   putJob(rec: JobRecord): void;

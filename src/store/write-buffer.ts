@@ -17,6 +17,8 @@ export interface WriteBufferOptions {
   flushInterval?: number | undefined;
   /** @default 20000 */
   maxBatch?: number | undefined;
+  /** Records queued behind a batch being committed before `pressure()` asks writers to wait. @default 50000 */
+  backlogLimit?: number | undefined;
 }
 
 // A writer on the event loop's own thread waits up to 4× its last commit, at most this long (ms).
@@ -61,6 +63,12 @@ export class WriteBuffer {
         void this.flush();
       }, wait);
     }
+  }
+
+  /** The in-flight batch's end, while at least `backlogLimit` records wait behind it. */
+  pressure(): Promise<void> | undefined {
+    if (!this.inFlight || this.queue.size < (this.options.backlogLimit ?? 50_000)) return undefined;
+    return this.inFlight.done;
   }
 
   /** The queued cache entry: an entry, null for a queued delete, undefined when nothing is queued. */

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildBatch, type FlatRows } from '../../src/store/batch.ts';
+import type { BatchWriter } from '../../src/store/batch-writer.ts';
+import { ValueFiles } from '../../src/store/value-files.ts';
+import { WriteBuffer } from '../../src/store/write-buffer.ts';
 import { WriteQueue } from '../../src/store/write-queue.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 import { cacheEntry, execution, job, MODES, sha, storeIn, task, tempDir, withoutCounts } from './fixtures.ts';
@@ -149,4 +152,35 @@ test('writes after close() are refused with a StoreError naming the database', a
   await store.close();
   assert.throws(() => store.putJob(job('exec-1')), { name: 'StoreError', message: /baton\.db is not open/ });
   await assert.rejects(store.getCache(sha('e')), { name: 'StoreError' });
+});
+
+test('writers are asked to wait while records pile up behind a batch being committed', async () => {
+  // A writer that holds each commit until the test lets it go.
+  const commits: Array<() => void> = [];
+  const writer: BatchWriter = {
+    blocksEventLoop: false,
+    write: () => new Promise<void>((resolve) => commits.push(resolve)),
+    close: async () => undefined,
+  };
+  const files = new ValueFiles(await tempDir(), { written: () => undefined, failed: () => undefined });
+  const buffer = new WriteBuffer({ path: 'test.db', writer, files, flushInterval: 60_000, backlogLimit: 50 });
+  const exec = execution();
+  buffer.queue.executions.put(exec);
+  assert.equal(buffer.pressure(), undefined, 'nothing is being committed');
+  const committing = buffer.commitForRead();
+  await sleep(0);
+  assert.equal(commits.length, 1, 'the batch was handed to the writer');
+  for (let i = 0; i < 49; i++) buffer.queue.jobs.put(job(exec.id));
+  assert.equal(buffer.pressure(), undefined, 'below the limit');
+  buffer.queue.jobs.put(job(exec.id));
+  const backlog = buffer.pressure();
+  assert.ok(backlog, 'at the limit, with a batch in flight');
+  let waited = true;
+  void backlog.then(() => (waited = false));
+  await sleep(20);
+  assert.ok(waited, 'the wait lasts while the batch is committed');
+  commits[0]!();
+  await backlog;
+  await committing;
+  assert.equal(buffer.pressure(), undefined, 'the batch is done');
 });
