@@ -82,9 +82,9 @@ export class Execution {
     this.settings = settings;
   }
 
-  /** The value of `value` with every expression in it evaluated. */
-  evaluate(value: unknown, parent: JobNode | undefined): Promise<unknown> {
-    return mapExprs(value, (expr) => this.evaluateExpr(expr, parent));
+  /** The value of `value` with every expression in it evaluated; `owned` lets it empty arrays as it goes. */
+  evaluate(value: unknown, parent: JobNode | undefined, owned = false): Promise<unknown> {
+    return mapExprs(value, (expr) => this.evaluateExpr(expr, parent), owned);
   }
 
   private async evaluateExpr(expr: unknown, parent: JobNode | undefined): Promise<unknown> {
@@ -226,14 +226,16 @@ export class Execution {
       throw withCallPath(error, parent, def);
     }
     const outcome = await runAttempts(this, node, prepared.options, prepared.taskHash, key, argBytes);
-    let value = decodeValue(outcome.value);
+    const { attempt } = outcome;
     let bytes = outcome.value;
+    let value = decodeValue(bytes);
     if (hasExpr(value)) {
       node.childCallHashes = [];
       try {
-        value = await this.evaluate(value, node);
+        // The decoded expressions are this call's own: evaluation may let go of each once started.
+        value = await this.evaluate(value, node, true);
       } catch (error) {
-        this.recordFailure(node, key, prepared.options.executor, outcome.attempt, error);
+        this.recordFailure(node, key, prepared.options.executor, attempt, error);
         throw error;
       }
       bytes = encodeValue(value);

@@ -28,37 +28,49 @@ export function hasExpr(value: unknown): boolean {
   return false;
 }
 
-/** Replaces every expression inside `value` (arrays and plain objects) by what `evaluate` gives. */
+/**
+ * Replaces every expression inside `value` (arrays and plain objects) by what `evaluate` gives. With
+ * `owned`, `value` is the caller's to spend: a large array's items are dropped from it as they start.
+ */
 export async function mapExprs(
   value: unknown,
   evaluate: (expr: unknown) => Promise<unknown>,
+  owned = false,
 ): Promise<unknown> {
   if (typeof value !== 'object' || value === null) return value;
   if (isExpr(value)) return evaluate(value);
   if (Array.isArray(value)) {
+    // Met again (a shared reference): its items are gone, but its evaluation is under way.
+    const spending = owned ? spent.get(value) : undefined;
+    if (spending) return spending;
     if (!hasExpr(value)) return value;
-    if (value.length <= ITEMS_PER_TURN) return Promise.all(value.map((item) => mapExprs(item, evaluate)));
-    return mapLargeArray(value, evaluate);
+    if (value.length <= ITEMS_PER_TURN)
+      return Promise.all(value.map((item) => mapExprs(item, evaluate, owned)));
+    return mapLargeArray(value, evaluate, owned);
   }
   if (!isPlainObject(value) || !hasExpr(value)) return value;
   const keys = Object.keys(value);
   const resolved = await Promise.all(
-    keys.map((key) => mapExprs((value as Record<string, unknown>)[key], evaluate)),
+    keys.map((key) => mapExprs((value as Record<string, unknown>)[key], evaluate, owned)),
   );
   const out: Record<string, unknown> = {};
   keys.forEach((key, i) => (out[key] = resolved[i]));
   return out;
 }
 
+/** Owned arrays being emptied by mapLargeArray, and their results. */
+const spent = new WeakMap<unknown[], Promise<unknown[]>>();
+
 /**
  * Evaluates a large array's items with at most MAX_IN_FLIGHT unsettled at once, writing each value
  * straight into the result (no promise kept per item: a million of them would outweigh the values).
  */
 function mapLargeArray(
-  items: readonly unknown[],
+  items: unknown[],
   evaluate: (expr: unknown) => Promise<unknown>,
+  owned: boolean,
 ): Promise<unknown[]> {
-  return new Promise<unknown[]>((resolve, reject) => {
+  const result = new Promise<unknown[]>((resolve, reject) => {
     const out: unknown[] = new Array(items.length);
     let next = 0;
     let unsettled = 0;
@@ -70,7 +82,10 @@ function mapLargeArray(
       for (; next < end && !failed && unsettled < MAX_IN_FLIGHT; next++) {
         const index = next;
         unsettled++;
-        mapExprs(items[index], evaluate).then(
+        const item = items[index];
+        // An array of our own (decoded from a result) lets go of each item once started.
+        if (owned) items[index] = undefined;
+        mapExprs(item, evaluate, owned).then(
           (value) => {
             out[index] = value;
             unsettled--;
@@ -93,6 +108,8 @@ function mapLargeArray(
     };
     startMore();
   });
+  if (owned) spent.set(items, result);
+  return result;
 }
 
 /** A short, single-line rendering of arguments for logs and the executions list. */

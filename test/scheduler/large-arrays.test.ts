@@ -72,3 +72,22 @@ describe('arrays of many expressions', () => {
     assert.ok(started < n, `${started} of ${n} items started`);
   });
 });
+
+describe('a returned value that holds one large array twice', () => {
+  const ctx = testScheduler();
+  after(ctx.cleanup);
+
+  test('gives the evaluated array in both places', async () => {
+    const double = task('shared.double', (i: number) => i * 2);
+    const twice = task('shared.twice', (n: number) => {
+      const calls = Array.from({ length: n }, (_, i) => double(i));
+      return { first: calls, again: calls, nested: [calls] };
+    });
+    const n = 3_000;
+    const result = await ctx.scheduler.run(twice(n));
+    const expected = Array.from({ length: n }, (_, i) => i * 2);
+    assert.deepEqual(result.first, expected);
+    assert.deepEqual(result.again, expected);
+    assert.deepEqual(result.nested[0], expected);
+  });
+});
