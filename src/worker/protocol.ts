@@ -68,12 +68,20 @@ export class ByteWriter {
   private used = 0;
   private readonly ends: number[] = [];
 
+  private readonly initialSize: number;
+
   constructor(initialSize = 64 * 1024) {
+    this.initialSize = initialSize;
     this.buffer = new Uint8Array(initialSize);
   }
 
   get count(): number {
     return this.ends.length;
+  }
+
+  /** Bytes it holds room for. */
+  get capacity(): number {
+    return this.buffer.length;
   }
 
   /** Copies `bytes` in now, so a codec that reuses its output buffer cannot change them later. */
@@ -98,6 +106,8 @@ export class ByteWriter {
     const bytes = this.buffer.slice(0, this.used);
     this.used = 0;
     this.ends.length = 0;
+    // One huge result must not pin its size for the worker's whole life.
+    if (this.buffer.length > this.initialSize * 16) this.buffer = new Uint8Array(this.initialSize);
     return { bytes, offsets };
   }
 }

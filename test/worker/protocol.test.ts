@@ -27,4 +27,14 @@ describe('packing bytes for a batch', () => {
     writer.append(bytes(5));
     assert.deepEqual([...writer.take().bytes], [5]);
   });
+
+  it('gives back the room a very large result needed once it is taken', () => {
+    const writer = new ByteWriter(1024);
+    writer.append(new Uint8Array(64 * 1024).fill(1));
+    assert.ok(writer.capacity >= 64 * 1024);
+    assert.equal(writer.take().bytes.length, 64 * 1024);
+    assert.equal(writer.capacity, 1024);
+    writer.append(bytes(1, 2));
+    assert.deepEqual([...writer.take().bytes], [1, 2]);
+  });
 });
