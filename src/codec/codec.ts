@@ -6,6 +6,10 @@ import { decodeState, mayHoldRenamedKey, packr, restoreProtoKeys } from './wire.
 
 // Reused between calls; a second one serves an encode started from inside a getter or codec.
 const seenPool: Set<object>[] = [];
+/** Encodes in progress: an encode started from inside another (a getter) leaves msgpackr's buffer alone. */
+let packing = 0;
+/** Above this, msgpackr's buffer is replaced by a small one after the value is copied out. */
+const RETAINED_BUFFER_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Encodes a value for another process or machine, with structured-clone semantics: undefined, -0, NaN,
@@ -42,16 +46,21 @@ function encode(value: unknown, path: string, argNames: ArgumentNames | undefine
     seenPool.push(seen);
   }
   let packed: Uint8Array;
+  packing++;
   try {
     packed = packr.pack(prepared);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     throw new SerializationError(`cannot encode ${path || 'the value'}: ${text}`, path, { cause: error });
+  } finally {
+    packing--;
   }
   // msgpackr returns a view into a buffer it keeps writing to; the copy is ours alone (and off the V8 heap,
   // so that decoding it does not have to move it there first).
   const out = Buffer.allocUnsafeSlow(packed.length);
   out.set(packed);
+  // msgpackr keeps its buffer at the largest size it ever needed: one huge value must not pin that.
+  if (packing === 0 && packed.length > RETAINED_BUFFER_LIMIT) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
   return out;
 }
 

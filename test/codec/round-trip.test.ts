@@ -219,4 +219,18 @@ describe('encodeValue / decodeValue round trips', () => {
     structuredClone(first, { transfer: [first.buffer as ArrayBuffer] });
     assert.deepEqual(decodeValue(second), [2, 'y']);
   });
+
+  test('values before and after a very large one come back whole', () => {
+    const small = encodeValue({ before: [1, 2, 3] });
+    const big = Array.from({ length: 500_000 }, (_, i) => ({ i, text: `item ${i}` }));
+    const bigBytes = encodeValue(big);
+    assert.ok(bigBytes.byteLength > 4 * 1024 * 1024);
+    const after = encodeValue({ after: 'x'.repeat(10_000) });
+    assert.deepEqual(decodeValue(small), { before: [1, 2, 3] });
+    assert.deepEqual(decodeValue(after), { after: 'x'.repeat(10_000) });
+    const back = decodeValue(bigBytes) as typeof big;
+    assert.equal(back.length, big.length);
+    assert.deepEqual(back[499_999], { i: 499_999, text: 'item 499999' });
+    assert.deepEqual(decodeValue(encodeValue(big)), back);
+  });
 });
