@@ -24,6 +24,7 @@ import {
   type TaskOptions,
 } from '../task/index.ts';
 import { runAttempts, type JobRunner } from './attempts.ts';
+import { ChildCallHashes } from './child-hashes.ts';
 import type { SchedulerEvent } from './events.ts';
 import { contains, hasExpr, mapExprs, preview } from './values.ts';
 
@@ -38,7 +39,7 @@ export interface JobNode {
   readonly def: TaskDef;
   readonly parent: JobNode | undefined;
   readonly args: readonly unknown[] | undefined;
-  childCallHashes?: string[];
+  childCallHashes?: ChildCallHashes;
 }
 
 interface Prepared {
@@ -230,7 +231,7 @@ export class Execution {
     let bytes = outcome.value;
     let value = decodeValue(bytes);
     if (hasExpr(value)) {
-      node.childCallHashes = [];
+      node.childCallHashes = new ChildCallHashes();
       try {
         // The decoded expressions are this call's own: evaluation may let go of each once started.
         value = await this.evaluate(value, node, true);
@@ -241,8 +242,7 @@ export class Execution {
       bytes = encodeValue(value);
     }
     const valueHash = store.putValue(bytes);
-    // Children finish in any order; sorted, the same calls give the same hash on every run.
-    const call = callHash(key, valueHash, node.childCallHashes?.sort() ?? []);
+    const call = node.childCallHashes?.callHash(key, valueHash) ?? callHash(key, valueHash, []);
     if (prepared.options.cache) {
       store.putCache({
         evalHash: key,

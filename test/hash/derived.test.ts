@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SerializationError } from '../../src/errors.ts';
-import { callHash, evalHash, sha256, taskHash } from '../../src/hash/index.ts';
+import { callHash, callHashOf, evalHash, sha256, taskHash } from '../../src/hash/index.ts';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -71,5 +71,15 @@ describe('evalHash and callHash', () => {
     assert.notEqual(callHash(e, v, [c1]), call);
     assert.notEqual(callHash(e, v, []), call);
     assert.notEqual(callHash(e, sha256('other value'), [c1, c2]), call);
+  });
+
+  test('callHash keeps its definition: sha256 of the parts joined by NUL', () => {
+    const e = evalHash(t, a);
+    const v = sha256('value');
+    const children = [sha256('c1'), sha256('c2'), sha256('c3')];
+    const expected = sha256(`baton.call\0${e}\0${v}\0${children.length}\0${children.join('\0')}`);
+    assert.equal(callHash(e, v, children), expected);
+    assert.equal(callHashOf(e, v, children.length, children.values()), expected);
+    assert.equal(callHash(e, v, []), sha256(`baton.call\0${e}\0${v}\0${0}\0`));
   });
 });
