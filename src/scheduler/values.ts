@@ -4,10 +4,12 @@ import { isExpr } from '../task/index.ts';
 /** Items of a large array started per turn of the event loop, so the first jobs run while the rest are prepared. */
 const ITEMS_PER_TURN = 1024;
 /**
- * Items of one array evaluated at a time: enough to keep any executor's slots full (an AWS Batch
- * array job holds 10,000), few enough that a million calls do not all hold their state at once.
+ * Items of one array evaluated at a time: twice what a local executor takes at once on two cores
+ * (1,024 per worker), few enough that a million calls do not all hold their state at once. Sibling
+ * arrays each have their own window. (Remote executors that take 10,000-job arrays will want a
+ * window sized from the executor: issue 5.)
  */
-export const MAX_IN_FLIGHT = 16_384;
+export const MAX_IN_FLIGHT = 4_096;
 const IN_FLIGHT_RESUME = MAX_IN_FLIGHT - ITEMS_PER_TURN;
 
 export function isPlainObject(value: object): boolean {
