@@ -61,6 +61,12 @@ interface OpenState {
   buffer: WriteBuffer;
 }
 
+interface CacheLookup {
+  evalHash: string;
+  resolve(entry: CacheEntry | undefined): void;
+  reject(error: unknown): void;
+}
+
 export class SqliteStore implements Store {
   readonly path: string;
   readonly inlineLimit: number;
@@ -68,6 +74,7 @@ export class SqliteStore implements Store {
   private valuesDir: string | undefined;
   private state: OpenState | undefined;
   private opening: Promise<void> | undefined;
+  private lookups: CacheLookup[] = [];
 
   constructor(options: SqliteStoreOptions) {
     this.options = options;
@@ -228,11 +235,31 @@ export class SqliteStore implements Store {
     buffer.changed();
   }
 
-  async getCache(evalHash: string): Promise<CacheEntry | undefined> {
-    const { buffer, queries } = this.live();
+  getCache(evalHash: string): Promise<CacheEntry | undefined> {
+    let buffer: WriteBuffer;
+    try {
+      buffer = this.live().buffer;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const queued = buffer.cacheEntry(evalHash);
-    if (queued !== undefined) return queued === null ? undefined : { ...queued };
-    return queries.selectCache(evalHash);
+    if (queued !== undefined) return Promise.resolve(queued === null ? undefined : { ...queued });
+    return new Promise((resolve, reject) => {
+      // A fan-out asks for thousands in one turn: they are answered together.
+      if (this.lookups.length === 0) queueMicrotask(() => this.answerLookups());
+      this.lookups.push({ evalHash, resolve, reject });
+    });
+  }
+
+  private answerLookups(): void {
+    const lookups = this.lookups;
+    this.lookups = [];
+    try {
+      const entries = this.live().queries.selectCaches(lookups.map((lookup) => lookup.evalHash));
+      lookups.forEach((lookup, i) => lookup.resolve(entries[i]));
+    } catch (error) {
+      for (const lookup of lookups) lookup.reject(error);
+    }
   }
 
   putValue(bytes: Uint8Array): string {

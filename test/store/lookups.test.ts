@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execution, job, storeIn } from './fixtures.ts';
+import { sha256 } from '../../src/hash/index.ts';
+import { cacheEntry, execution, job, MODES, storeIn } from './fixtures.ts';
 
 describe('ids and prefixes', () => {
   test('an execution and a job are found by a unique prefix of their id', async () => {
@@ -103,3 +104,24 @@ describe('listings', () => {
     await store.close();
   });
 });
+
+for (const mode of MODES) {
+  describe(`cache lookups made together (${mode})`, () => {
+    test('each of many lookups in one turn gets its own entry or nothing', async () => {
+      const store = await storeIn(mode);
+      const stored = Array.from({ length: 300 }, (_, i) =>
+        cacheEntry({ evalHash: sha256(`stored ${i}`), valueHash: sha256(`value ${i}`) }),
+      );
+      for (const entry of stored) store.putCache(entry);
+      await store.flush();
+      const queued = cacheEntry({ evalHash: sha256('queued') });
+      store.putCache(queued);
+      const asked = [...stored.map((entry) => entry.evalHash), sha256('missing'), queued.evalHash];
+      const answers = await Promise.all(asked.map((evalHash) => store.getCache(evalHash)));
+      assert.deepEqual(answers.slice(0, 300), stored);
+      assert.equal(answers[300], undefined);
+      assert.deepEqual(answers[301], queued);
+      await store.close();
+    });
+  });
+}
