@@ -18,10 +18,30 @@ export interface SplitRunArgs {
   taskArgs: TaskArgument[];
 }
 
+/** Baton's own `run` options (besides the global `--config` and `--verbose`), as parseArgs takes them. */
+export const RUN_OPTIONS = {
+  'no-cache': { type: 'boolean' },
+  cache: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'no-provenance': { type: 'boolean' },
+  override: { type: 'string', short: 'o', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function spellings(type: 'boolean' | 'string'): Set<string> {
+  const names = new Set<string>();
+  for (const [name, option] of Object.entries(RUN_OPTIONS)) {
+    if (option.type !== type) continue;
+    names.add(`--${name}`);
+    if ('short' in option) names.add(`-${option.short}`);
+  }
+  return names;
+}
+
 /** Baton's `run` options that take no value. */
-const RUN_FLAGS = new Set(['--no-cache', '--dry-run', '--help', '-h']);
+const RUN_FLAGS = spellings('boolean');
 /** Baton's `run` options that take a value. */
-const RUN_OPTIONS_WITH_VALUE = new Set(['--cache', '-o', '--override']);
+const RUN_OPTIONS_WITH_VALUE = spellings('string');
 
 /**
  * Baton's own options win over task parameters of the same name; after `--` every `--name value`

@@ -5,7 +5,7 @@ import { Scheduler, type CacheMode, type RunOptions } from '../scheduler/index.t
 import { parameters, resolveTaskOptions, type TaskOptions } from '../task/index.ts';
 import { parseCommandArgs, parseValue, wantsHelp, type CliContext, type Command } from './args.ts';
 import { renderDryRun, renderResult } from './output.ts';
-import { bindArguments, describeParameters, splitRunArgs } from './params.ts';
+import { bindArguments, describeParameters, RUN_OPTIONS, splitRunArgs } from './params.ts';
 import { ProgressDisplay, progressMode } from './progress.ts';
 import { cancelledExitCode, cancelOnSignals } from './signals.ts';
 import { availableTasks, findTask, loadWorkflow } from './workflow.ts';
@@ -28,6 +28,8 @@ Options:
   --cache MODE               backend (reuse earlier runs; the default), execution (only within
                              this run) or none
   --dry-run                  list the calls that would run, run nothing
+  --no-provenance            record nothing of this run (no history in baton log, nothing cached
+                             for later runs); the cache is still read
   -o, --override KEY=VALUE   override a task option for every task (repeatable), e.g.
                              -o executor=procs -o memory=4; VALUE is parsed as JSON when it parses
   --config PATH              the baton.toml to use
@@ -37,19 +39,12 @@ Options:
 Ctrl-C cancels the run (in-flight jobs are cancelled); a second Ctrl-C quits at once.
 Environment: BATON_PROGRESS=tty|plain|off chooses the progress display.`;
 
-const OWN_OPTIONS = {
-  'no-cache': { type: 'boolean' },
-  cache: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  override: { type: 'string', short: 'o', multiple: true },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 const CACHE_MODES: readonly CacheMode[] = ['backend', 'execution', 'none'];
 
 interface RunSettings {
   cache: CacheMode;
   dryRun: boolean;
+  provenance: boolean;
   overrides: TaskOptions | undefined;
 }
 
@@ -113,7 +108,7 @@ export const runCommand: Command = {
 };
 
 function ownOptions(args: string[]): RunSettings {
-  const { values } = parseCommandArgs('run', args, OWN_OPTIONS);
+  const { values } = parseCommandArgs('run', args, RUN_OPTIONS);
   let cache: CacheMode = 'backend';
   if (values.cache !== undefined) {
     if (!(CACHE_MODES as readonly string[]).includes(values.cache)) {
@@ -129,7 +124,12 @@ function ownOptions(args: string[]): RunSettings {
     }
     cache = 'none';
   }
-  return { cache, dryRun: values['dry-run'] ?? false, overrides: parseOverrides(values.override ?? []) };
+  return {
+    cache,
+    dryRun: values['dry-run'] ?? false,
+    provenance: !(values['no-provenance'] ?? false),
+    overrides: parseOverrides(values.override ?? []),
+  };
 }
 
 /** `-o memory=4 -o retries.attempts=2` → `{ memory: 4, retries: { attempts: 2 } }`, validated as task options. */
@@ -179,6 +179,7 @@ async function evaluate(
   );
   const options: RunOptions = {
     cache: settings.cache,
+    provenance: settings.provenance,
     signal: controller.signal,
     onEvent: progress.onEvent,
     overrides: settings.overrides,

@@ -15,6 +15,7 @@ import { refusedRun } from './context.ts';
 import type { SchedulerEvent } from './events.ts';
 import { Execution, WOULD_RUN, type CacheMode } from './execution.ts';
 import { Slots } from './limiter.ts';
+import { unrecorded } from './unrecorded.ts';
 import { preview } from './values.ts';
 
 export interface SchedulerOptions {
@@ -38,6 +39,11 @@ export interface RunOptions {
   onEvent?: (event: SchedulerEvent) => void;
   /** Options that override every task's, as `baton run -o key=value` does. */
   overrides?: TaskOptions;
+  /**
+   * `false`: the run leaves no record (no execution, jobs, values or cache entries; `baton log` does
+   * not list it) and its results are not cached for later runs. It still reads the cache. @default true
+   */
+  provenance?: boolean;
   /** Recorded with the execution. @default process.argv */
   argv?: string[];
 }
@@ -107,7 +113,8 @@ export class Scheduler {
     const refused = refusedRun('Scheduler.run()');
     if (refused) return refused;
     const config = await this.config();
-    const store = await this.store();
+    const opened = await this.store();
+    const store = options.provenance === false ? unrecorded(opened) : opened;
     const id = newId();
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
@@ -158,11 +165,13 @@ export class Scheduler {
         if (value !== WOULD_RUN) report.value = value;
         return report;
       }
-      store.updateExecution(id, {
-        status: 'done',
-        endedAt: Date.now(),
-        resultHash: store.putValue(encodeValue(value)),
-      });
+      if (store === opened) {
+        store.updateExecution(id, {
+          status: 'done',
+          endedAt: Date.now(),
+          resultHash: store.putValue(encodeValue(value)),
+        });
+      }
       emit({ type: 'execution-finished', executionId: id, taskName, time: Date.now(), status: 'done' });
       return value as R;
     } catch (error) {

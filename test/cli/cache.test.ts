@@ -84,6 +84,19 @@ describe('caching from the command line', () => {
     assert.equal(p.lines('ran.txt').length, 8);
   });
 
+  test('--no-provenance leaves no execution in baton log and caches nothing', async (t) => {
+    const p = project(t);
+    p.write('wf.ts', WORKFLOW);
+    const quiet = await p.baton(['run', 'wf.ts', 'main', '--n', '3', '--no-provenance']);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stdout, '5\n');
+    const log = await p.baton(['log', '--json']);
+    assert.equal(log.code, 0, log.stderr);
+    assert.deepEqual(JSON.parse(log.stdout), []);
+    await p.baton(['run', 'wf.ts', 'main', '--n', '3']);
+    assert.equal(p.lines('ran.txt').length, 8, 'the recorded run found nothing cached');
+  });
+
   test('--dry-run lists the calls that would run, runs nothing, then says everything is cached', async (t) => {
     const p = project(t);
     p.write('wf.ts', WORKFLOW);

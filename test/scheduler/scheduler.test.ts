@@ -185,6 +185,20 @@ describe('the call cache', () => {
     assert.equal(second, first);
   });
 
+  test('a run without provenance records nothing but still reads the cache', async () => {
+    let runs = 0;
+    const tally = task('tallyOnce', (n: number) => (runs++, n * 10));
+    const store = await ctx.scheduler.store();
+    const before = (await store.listExecutions()).length;
+    assert.equal(await ctx.scheduler.run(tally(1), { provenance: false }), 10);
+    await ctx.scheduler.flush();
+    assert.equal((await store.listExecutions()).length, before, 'no execution recorded');
+    assert.equal(await ctx.scheduler.run(tally(1)), 10);
+    assert.equal(runs, 2, 'nothing was cached by the unrecorded run');
+    assert.equal(await ctx.scheduler.run(tally(1), { provenance: false }), 10);
+    assert.equal(runs, 2, 'the unrecorded run was served from the cache');
+  });
+
   test('flush() makes a finished run visible to another connection', async () => {
     const events: SchedulerEvent[] = [];
     const noted = task('notedOnce', (n: number) => n + 1);
