@@ -1,7 +1,9 @@
 // Benchmarks 1–3: 100,000 trivial tasks fanned out through the scheduler on local threads, beside
-// Piscina running the same function in the same process.
-//   node --conditions=baton-source bench/fanout.ts none      # 1: cache none
+// Piscina running the same function in the same process, trial after trial in turn (so a noisy
+// moment of the machine falls on both sides).
+//   node --conditions=baton-source bench/fanout.ts none      # 1: cache none, no provenance (and with it, for reference)
 //   node --conditions=baton-source bench/fanout.ts backend   # 2 and 3: backend cache + provenance, then re-runs
+import type { Piscina } from 'piscina';
 import {
   benchProject,
   checkIncremented,
@@ -13,40 +15,32 @@ import {
   WORKERS,
 } from './harness.ts';
 import { fanOut } from './workflow.ts';
+import type { RunOptions } from '../src/index.ts';
 
 const N = Number(process.env.BENCH_TASKS ?? 100_000);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
 const mode = process.argv[2] ?? 'none';
 if (mode !== 'none' && mode !== 'backend') throw new Error(`usage: fanout.ts none|backend (got ${mode})`);
 
-async function piscinaThroughput(): Promise<number> {
-  const pool = piscinaPool();
-  try {
-    const runAll = async (n: number) =>
-      Promise.all(Array.from({ length: n }, (_, i) => pool.run(i, { name: 'inc' }) as Promise<number>));
-    checkIncremented(await runAll(1000), 1000, 0); // warm: threads up, module loaded
-    const rates: number[] = [];
-    for (let t = 0; t < TRIALS; t++) {
-      const { ms, value } = await timed(() => runAll(N));
-      checkIncremented(value, N, 0);
-      rates.push(N / (ms / 1000));
-    }
-    return median(rates);
-  } finally {
-    await pool.destroy();
-  }
+async function piscinaTrial(pool: Piscina): Promise<number> {
+  const { ms, value } = await timed(() =>
+    Promise.all(Array.from({ length: N }, (_, i) => pool.run(i, { name: 'inc' }) as Promise<number>)),
+  );
+  checkIncremented(value, N, 0);
+  return N / (ms / 1000);
 }
 
-/** Each trial in a fresh project (empty store), on a scheduler warmed by a small run of other calls. */
-async function batonTrial(): Promise<{ rate: number; dir: string; firstMs: number }> {
+/** One trial in a fresh project (empty store), on a scheduler warmed by a small run of other calls. */
+type Variant = RunOptions & { dryRun?: false };
+
+async function batonTrial(options: Variant): Promise<{ rate: number; dir: string; firstMs: number }> {
   const dir = benchProject();
   const scheduler = schedulerIn(dir);
   try {
-    const cache = mode === 'none' ? 'none' : 'backend';
-    checkIncremented(await scheduler.run(fanOut(1000, -1000), { cache }), 1000, -1000);
+    checkIncremented(await scheduler.run(fanOut(1000, -1000), options), 1000, -1000);
     // Timed until the records are committed, not only until the value is back.
     const { ms, value } = await timed(async () => {
-      const result = await scheduler.run(fanOut(N, 0), { cache });
+      const result = await scheduler.run(fanOut(N, 0), options);
       await scheduler.flush();
       return result;
     });
@@ -57,17 +51,32 @@ async function batonTrial(): Promise<{ rate: number; dir: string; firstMs: numbe
   }
 }
 
-const piscinaRate = await piscinaThroughput();
-const trials: Array<Awaited<ReturnType<typeof batonTrial>>> = [];
-for (let t = 0; t < TRIALS; t++) trials.push(await batonTrial());
-const batonRate = median(trials.map((trial) => trial.rate));
+const variants: Variant[] =
+  mode === 'none' ? [{ cache: 'none', provenance: false }, { cache: 'none' }] : [{ cache: 'backend' }];
+const pool = piscinaPool();
+const piscinaRates: number[] = [];
+const trials: Array<Array<Awaited<ReturnType<typeof batonTrial>>>> = variants.map(() => []);
+try {
+  await Promise.all(Array.from({ length: 1000 }, (_, i) => pool.run(i, { name: 'inc' }))); // warm
+  for (let t = 0; t < TRIALS; t++) {
+    piscinaRates.push(await piscinaTrial(pool));
+    for (let v = 0; v < variants.length; v++) trials[v]!.push(await batonTrial(variants[v]!));
+  }
+} finally {
+  await pool.destroy();
+}
+const piscinaRate = median(piscinaRates);
+const batonRate = median(trials[0]!.map((trial) => trial.rate));
 const fmt = (rate: number) => `${Math.round(rate).toLocaleString('en-US')} tasks/s`;
 const setting = `${N.toLocaleString('en-US')} tasks, ${WORKERS} threads, median of ${TRIALS}`;
 
 if (mode === 'none') {
+  const recordedRate = median(trials[1]!.map((trial) => trial.rate));
   report({
     name: '1. fan-out, cache none',
-    detail: `Baton ${fmt(batonRate)} vs Piscina ${fmt(piscinaRate)} (${setting})`,
+    detail:
+      `Baton ${fmt(batonRate)} (provenance off) vs Piscina ${fmt(piscinaRate)}; with provenance on ` +
+      `${fmt(recordedRate)} = ${(recordedRate / piscinaRate).toFixed(2)}x (${setting})`,
     value: batonRate / piscinaRate,
     unit: 'x Piscina',
     target: { min: 2 },
@@ -81,7 +90,7 @@ if (mode === 'none') {
     target: { min: 1 },
   });
   // 3: the same workflow again, from a new scheduler on the same store, as a second `baton run` would.
-  const first = trials[trials.length - 1]!;
+  const first = trials[0]![trials[0]!.length - 1]!;
   const rerun = async (expr: ReturnType<typeof fanOut>) => {
     const scheduler = schedulerIn(first.dir);
     try {
