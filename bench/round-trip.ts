@@ -7,25 +7,44 @@ import { inc } from './workflow.ts';
 const ROUNDS = Number(process.argv[2] ?? 2000);
 const WARMUP = 200;
 
-async function latencies(once: (i: number) => Promise<number>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = -WARMUP; i < ROUNDS; i++) {
-    const began = performance.now();
-    const value = await once(i);
-    const took = performance.now() - began;
-    if (value !== i + 1) throw new Error(`round ${i} returned ${value}`);
-    if (i >= 0) times.push(took * 1000);
+const BLOCK = 100;
+
+/**
+ * Round trips in blocks of BLOCK, Piscina's and Baton's in turn, so the machine's drift over the run
+ * falls on both; Baton's records are committed after each of its blocks, so its writer thread never
+ * runs during Piscina's.
+ */
+async function latencies(
+  piscinaOnce: (i: number) => Promise<number>,
+  batonOnce: (i: number) => Promise<number>,
+) {
+  const piscina: number[] = [];
+  const baton: number[] = [];
+  const block = async (once: (i: number) => Promise<number>, from: number, into: number[]) => {
+    for (let i = from; i < from + BLOCK; i++) {
+      const began = performance.now();
+      const value = await once(i);
+      const took = performance.now() - began;
+      if (value !== i + 1) throw new Error(`round ${i} returned ${value}`);
+      if (i >= 0) into.push(took * 1000);
+    }
+  };
+  for (let from = -WARMUP; from < ROUNDS; from += BLOCK) {
+    await block(piscinaOnce, from, piscina);
+    await block(batonOnce, from, baton);
+    await scheduler.flush();
   }
-  return times;
+  return { piscina, baton };
 }
 
 const pool = piscinaPool();
-const piscina = await latencies((i) => pool.run(i, { name: 'inc' }) as Promise<number>);
-await pool.destroy();
-
-// Cache none: every round really runs the task (with its provenance recorded), nothing is served from the cache.
+// Cache none: every round really runs the task (its provenance written behind it), none is served from the cache.
 const scheduler = schedulerIn(benchProject());
-const baton = await latencies((i) => scheduler.run(inc(i), { cache: 'none' }));
+const { piscina, baton } = await latencies(
+  (i) => pool.run(i, { name: 'inc' }) as Promise<number>,
+  (i) => scheduler.run(inc(i), { cache: 'none' }),
+);
+await pool.destroy();
 await scheduler.close();
 
 const us = (values: number[], p: number) => `${percentile(values, p).toFixed(0)} µs`;
