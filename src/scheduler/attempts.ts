@@ -3,8 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serializeError } from '../codec/index.ts';
 import { CancelledError, TaskError } from '../errors.ts';
-import type { Executor, JobOutcome, JobRequest, SerializedError } from '../executors/index.ts';
-import { definitionHash, type ResolvedTaskOptions } from '../task/index.ts';
+import type { Executor, JobOutcome, JobRequest, SerializedError, TaskRef } from '../executors/index.ts';
+import { definitionHash, type ResolvedTaskOptions, type TaskDef } from '../task/index.ts';
 import type { Execution, JobNode } from './execution.ts';
 import type { Slots } from './limiter.ts';
 
@@ -17,6 +17,16 @@ export interface JobRunner {
   /** Routes the executor's `job-started` report for this job. */
   track(jobId: string, onStarted: () => void): void;
   untrack(jobId: string): void;
+}
+
+// One TaskRef per task definition: a fan-out's jobs share it (and the pool compares refs by identity first).
+const taskRefs = new WeakMap<TaskDef, TaskRef>();
+
+function taskRef(def: TaskDef): TaskRef {
+  let ref = taskRefs.get(def);
+  if (!ref)
+    taskRefs.set(def, (ref = { module: def.moduleUrl ?? '', name: def.name, hash: definitionHash(def) }));
+  return ref;
 }
 
 export function retryDelay(options: ResolvedTaskOptions, attempt: number): number {
@@ -58,7 +68,7 @@ export async function runAttempts(
   const request: JobRequest = {
     jobId: node.id,
     evalHash,
-    task: { module: def.moduleUrl ?? '', name: def.name, hash: definitionHash(def) },
+    task: taskRef(def),
     args,
     options,
     attempt: 1,

@@ -66,6 +66,8 @@ export interface ExecutionSettings {
   runner: JobRunner;
   signal: AbortSignal;
   emit(event: SchedulerEvent): void;
+  /** Someone wants every job event (an `onEvent` callback); otherwise only cached and would-run ones are emitted. */
+  listening: boolean;
   newId(): string;
 }
 
@@ -326,6 +328,8 @@ export class Execution {
     attempt: number,
     extra?: object,
   ): void {
+    // Nobody listens to a plain run's job events (the dry-run report counts only these two kinds).
+    if (!this.settings.listening && type !== 'cached' && type !== 'would-run') return;
     this.settings.emit(jobEvent(type, this.settings.id, node, key, executor, attempt, extra));
   }
 

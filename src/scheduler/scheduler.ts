@@ -141,6 +141,7 @@ export class Scheduler {
       runner: this.runner(),
       signal: controller.signal,
       emit,
+      listening: options.onEvent !== undefined,
       newId,
     });
     const startedAt = Date.now();
