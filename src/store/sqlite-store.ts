@@ -34,7 +34,7 @@ export interface SqliteStoreOptions {
   flushInterval?: number | undefined;
   /** Queued rows that trigger a flush without waiting for the timer. @default 20000 */
   maxBatch?: number | undefined;
-  /** Rows queued behind a batch being committed before `pressure()` asks writers to wait. @default 50000 */
+  /** Rows queued behind a batch being committed before `pressure()` asks writers to wait. @default 30000 */
   backlogLimit?: number | undefined;
   /** Commit on a worker thread (file databases only). @default true */
   writerThread?: boolean | undefined;

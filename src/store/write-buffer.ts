@@ -17,7 +17,7 @@ export interface WriteBufferOptions {
   flushInterval?: number | undefined;
   /** @default 20000 */
   maxBatch?: number | undefined;
-  /** Records queued behind a batch being committed before `pressure()` asks writers to wait. @default 50000 */
+  /** Records queued behind a batch being committed before `pressure()` asks writers to wait. @default 30000 */
   backlogLimit?: number | undefined;
 }
 
@@ -67,7 +67,7 @@ export class WriteBuffer {
 
   /** The in-flight batch's end, while at least `backlogLimit` records wait behind it. */
   pressure(): Promise<void> | undefined {
-    if (!this.inFlight || this.queue.size < (this.options.backlogLimit ?? 50_000)) return undefined;
+    if (!this.inFlight || this.queue.size < (this.options.backlogLimit ?? 30_000)) return undefined;
     return this.inFlight.done;
   }
 
