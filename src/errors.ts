@@ -162,3 +162,20 @@ export class StoreError extends BatonError {
   }
 }
 brand(StoreError, 'StoreError');
+
+/** Scratch space (a folder or object storage) cannot be reached, read or written. */
+export class ScratchError extends BatonError {
+  override readonly code: string = 'SCRATCH_ERROR';
+  /** The scratch's URI or path, and the key at fault when there is one. */
+  readonly uri: string;
+  readonly key: string | undefined;
+  constructor(message: string, where: { uri: string; key?: string }, options: BatonErrorOptions = {}) {
+    super(message, options);
+    this.uri = where.uri;
+    this.key = where.key;
+  }
+  override get name(): string {
+    return 'ScratchError';
+  }
+}
+brand(ScratchError, 'ScratchError');

@@ -37,6 +37,7 @@ export {
   TimeoutError,
   CancelledError,
   StoreError,
+  ScratchError,
 } from './errors.ts';
 export {
   registerExecutor,
