@@ -7,3 +7,5 @@ export {
   type CodePackage,
   type CodePackageOptions,
 } from './build.ts';
+export { verifyCodePackage } from './verify.ts';
+export { extractCodePackage, type ExtractedCodePackage } from './extract.ts';
