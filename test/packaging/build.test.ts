@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ExecutorError } from '../../src/errors.ts';
-import { buildCodePackage } from '../../src/packaging/index.ts';
+import { buildCodePackage, extractCodePackage } from '../../src/packaging/index.ts';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -106,6 +106,22 @@ describe('buildCodePackage', () => {
     await writeFile(join(root, 'src/extra.ts'), '');
     assert.notEqual((await buildCodePackage({ root })).hash, before);
     await rm(join(root, 'src/extra.ts'));
+  });
+
+  test('a symbolic link to a source file is packed as a plain file with its contents', async () => {
+    const copy = await mkdtemp(join(tmpdir(), 'baton-pack-link-'));
+    try {
+      await writeTree(copy, { 'src/real.ts': 'export const real = 1;\n' });
+      await symlink('real.ts', join(copy, 'src/alias.ts'));
+      const pkg = await buildCodePackage({ root: copy });
+      assert.deepEqual(pkg.files, ['src/alias.ts', 'src/real.ts']);
+      const target = join(copy, 'out');
+      await extractCodePackage(pkg.bytes, target, pkg.hash);
+      assert.ok((await lstat(join(target, 'src/alias.ts'))).isFile());
+      assert.equal(await readFile(join(target, 'src/alias.ts'), 'utf8'), 'export const real = 1;\n');
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 
   test('the gzip header carries no time and no OS', async () => {
