@@ -9,3 +9,4 @@ export {
 } from './build.ts';
 export { verifyCodePackage } from './verify.ts';
 export { extractCodePackage, type ExtractedCodePackage } from './extract.ts';
+export { publishCodePackage, fetchCodePackage } from './publish.ts';
