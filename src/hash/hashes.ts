@@ -74,11 +74,13 @@ export function evalHash(taskHash: string, argsHash: string): string {
   return sha256(`baton.eval\0${taskHash}\0${argsHash}`);
 }
 
+function callPreamble(evalHash: string, valueHash: string, count: number): string {
+  return `baton.call\0${evalHash}\0${valueHash}\0${count}\0`;
+}
+
 /** Merkle hash of a call: its eval hash, the hash of its value and the call hashes of its children, in order. */
 export function callHash(evalHash: string, valueHash: string, childCallHashes: readonly string[]): string {
-  return sha256(
-    `baton.call\0${evalHash}\0${valueHash}\0${childCallHashes.length}\0${childCallHashes.join('\0')}`,
-  );
+  return sha256(callPreamble(evalHash, valueHash, childCallHashes.length) + childCallHashes.join('\0'));
 }
 
 /** The same hash as callHash, with the children given one at a time, so a million never sit in one string. */
@@ -89,7 +91,7 @@ export function callHashOf(
   childCallHashes: Iterable<string>,
 ): string {
   const hasher = createHash('sha256');
-  hasher.update(`baton.call\0${evalHash}\0${valueHash}\0${count}\0`);
+  hasher.update(callPreamble(evalHash, valueHash, count));
   let first = true;
   for (const child of childCallHashes) {
     if (!first) hasher.update('\0');

@@ -5,6 +5,7 @@ import { serializeError } from '../codec/index.ts';
 import { CancelledError, TaskError } from '../errors.ts';
 import type { Executor, JobOutcome, JobRequest, SerializedError, TaskRef } from '../executors/index.ts';
 import { definitionHash, type ResolvedTaskOptions, type TaskDef } from '../task/index.ts';
+import { callPathWithArgs } from './call-paths.ts';
 import type { Execution, JobNode } from './execution.ts';
 import type { Slots } from './limiter.ts';
 
@@ -111,7 +112,7 @@ export async function runAttempts(
       execution.emitJob('failed', node, evalHash, options.executor, attempt, { error });
       throw new TaskError({
         taskName: def.name,
-        callPath: execution.callPathWithArgs(node),
+        callPath: callPathWithArgs(node),
         name: error.name,
         message: error.logTail ? `${error.message}\n--- last output ---\n${error.logTail}` : error.message,
         stack: error.stack,

@@ -2,15 +2,15 @@
 // identical calls in flight, and results that are themselves expressions.
 import { hostname } from 'node:os';
 import { decodeValue, encodeArgs, encodeValue } from '../codec/index.ts';
-import { CancelledError, SerializationError, TaskError, WorkflowError } from '../errors.ts';
+import { CancelledError, WorkflowError } from '../errors.ts';
 import { callHash, evalHash, hashArgs, taskHash } from '../hash/index.ts';
 import type { Store } from '../store/index.ts';
 import {
   CallExpr,
+  argumentName,
   CatchExpr,
   CondExpr,
   SeqExpr,
-  argumentName,
   definitionHash,
   getTask,
   importWorkflow,
@@ -18,15 +18,15 @@ import {
   isUnresolved,
   PLACEMENT_KEYS,
   resolveTaskOptions,
-  type CaughtError,
   type ResolvedTaskOptions,
   type TaskDef,
   type TaskOptions,
 } from '../task/index.ts';
 import { runAttempts, type JobRunner } from './attempts.ts';
+import { toCaughtError, withCallPath } from './call-paths.ts';
 import { ChildCallHashes } from './child-hashes.ts';
 import type { SchedulerEvent } from './events.ts';
-import { contains, hasExpr, mapExprs, preview } from './values.ts';
+import { contains, hasExpr, mapExprs } from './values.ts';
 
 export type CacheMode = 'backend' | 'execution' | 'none';
 
@@ -333,20 +333,6 @@ export class Execution {
     this.settings.emit(jobEvent(type, this.settings.id, node, key, executor, attempt, extra));
   }
 
-  /** `main → train(rows, C)`: where a call sits in the graph. */
-  static callPath(node: JobNode | undefined, leaf?: string): string {
-    const names: string[] = [];
-    for (let n = node; n; n = n.parent) names.unshift(n.def.name);
-    if (leaf !== undefined) names.push(leaf);
-    return names.join(' → ');
-  }
-
-  /** `main → train(rows=[…], C=0.5)`: the call path with this call's arguments. */
-  callPathWithArgs(node: JobNode): string {
-    const args = (node.args ?? []).map((arg, i) => `${argumentName(node.def.fn, i)}=${preview(arg, 40)}`);
-    return Execution.callPath(node.parent, `${node.def.name}(${args.join(', ')})`);
-  }
-
   static host(): string {
     return HOST;
   }
@@ -380,27 +366,4 @@ async function loadTask(def: TaskDef): Promise<TaskDef> {
   const loaded = getTask(def.name);
   if (!loaded) throw new WorkflowError(`module ${def.moduleUrl} does not define task ${def.name}`);
   return loaded;
-}
-
-/** Prefixes a serialization error's path with where the call sits: `main → train(rows[3].model)`. */
-function withCallPath(error: unknown, parent: JobNode | undefined, def: TaskDef): unknown {
-  if (!(error instanceof SerializationError)) return error;
-  const path = Execution.callPath(parent, `${def.name}(${error.path})`);
-  return new SerializationError(`${error.message.replace(/\.$/, '')} (at ${path})`, path, {
-    cause: error,
-    hint: error.hint,
-  });
-}
-
-export function toCaughtError(error: unknown): CaughtError {
-  if (error instanceof TaskError) {
-    return {
-      name: error.remoteName,
-      message: error.remoteMessage,
-      stack: error.remoteStack,
-      taskName: error.taskName,
-    };
-  }
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  return { name: 'Error', message: String(error) };
 }

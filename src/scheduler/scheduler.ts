@@ -114,7 +114,8 @@ export class Scheduler {
     if (refused) return refused;
     const config = await this.config();
     const opened = await this.store();
-    const store = options.provenance === false ? unrecorded(opened) : opened;
+    const recorded = options.provenance !== false;
+    const store = recorded ? opened : unrecorded(opened);
     const id = newId();
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
@@ -166,7 +167,7 @@ export class Scheduler {
         if (value !== WOULD_RUN) report.value = value;
         return report;
       }
-      if (store === opened) {
+      if (recorded) {
         store.updateExecution(id, {
           status: 'done',
           endedAt: Date.now(),
