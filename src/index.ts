@@ -14,6 +14,7 @@ export {
   type Unlazy,
   type CaughtError,
 } from './task/index.ts';
+export { File, Dir, type FileOptions, type HashMode } from './files/index.ts';
 export {
   run,
   Scheduler,
