@@ -6,5 +6,6 @@ export { File, isFile, type FileOptions, type ScratchLocation } from './file.ts'
 export { Dir, isDir, type DirScratchLocation, type StagedEntry } from './dir.ts';
 export type { HashMode } from './paths.ts';
 export { registerFileCodecs } from './codecs.ts';
+export { stageOut, stageIn, fileKey } from './stage.ts';
 
 registerFileCodecs();
