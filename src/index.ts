@@ -1,6 +1,7 @@
 // Public API of the `baton` package: re-exports only.
 export {
   task,
+  script,
   cond,
   catchError,
   seq,
@@ -13,6 +14,10 @@ export {
   type Lazy,
   type Unlazy,
   type CaughtError,
+  type ScriptOptions,
+  type ScriptArgs,
+  type ScriptResult,
+  type ScriptValue,
 } from './task/index.ts';
 export { File, Dir, type FileOptions, type HashMode } from './files/index.ts';
 export {

@@ -7,5 +7,9 @@ export { Dir, isDir, type DirScratchLocation, type StagedEntry } from './dir.ts'
 export type { HashMode } from './paths.ts';
 export { registerFileCodecs } from './codecs.ts';
 export { stageOut, stageIn, fileKey } from './stage.ts';
+export { keptFilesRoot } from './kept.ts';
+export { runScript, type ScriptSpec, type ScriptOutputs } from './run-script.ts';
+export { ScriptError } from './shell.ts';
+export { parseTemplate, checkScriptArgs, type CommandTemplate } from './template.ts';
 
 registerFileCodecs();

@@ -33,3 +33,13 @@ export { cond, catchError, seq, type Unlazy } from './control.ts';
 export { parameters, parameterNames, argumentName, type ParamInfo } from './params.ts';
 export { definitionHash } from './task.ts';
 export { isTask, isUnresolved, registerTaskCodecs } from './codecs.ts';
+export {
+  script,
+  type ScriptOptions,
+  type ScriptArgs,
+  type ScriptResult,
+  type ScriptValue,
+  type ScriptScalar,
+  type ScriptOutputPaths,
+  type Placeholders,
+} from './script.ts';
