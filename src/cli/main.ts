@@ -23,10 +23,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'show the configured executors and their resolved options',
     load: async () => (await import('./executors.ts')).executorsCommand,
   },
+  oneshot: {
+    summary: 'run one job of a remote executor (used inside jobs)',
+    load: async () => (await import('./oneshot.ts')).oneshotCommand,
+  },
 };
 
 /** Commands of the design that later versions bring. */
-const NOT_YET = new Set(['map', 'worker', 'ui', 'cache', 'oneshot', 'profile']);
+const NOT_YET = new Set(['map', 'worker', 'ui', 'cache', 'profile']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

@@ -56,6 +56,8 @@ export interface ExecutorLogger {
 export interface ExecutorContext {
   /** Directory the workflow was started from; relative paths in options resolve against it. */
   cwd: string;
+  /** The config root (the folder of baton.toml, else the working directory): what code packages hold. */
+  root: string;
   logger: ExecutorLogger;
   emit(event: ExecutorEvent): void;
 }

@@ -260,6 +260,7 @@ export class Scheduler {
     const executor = registration.create(name, section);
     await executor.start({
       cwd: this.cwd,
+      root: config.root,
       logger: this.options.logger ?? stderrLogger,
       emit: (event: ExecutorEvent) => {
         if (event.type === 'job-started') this.tracked.get(event.jobId)?.();

@@ -20,4 +20,6 @@ export interface Scratch {
   delete(key: string): Promise<void>;
   /** How a job on another machine reaches `key` (a path on the shared filesystem, or a URI). */
   locate(key: string): string;
+  /** Releases connections (S3 clients); a folder scratch has nothing to release. */
+  close?(): Promise<void>;
 }

@@ -5,6 +5,17 @@ export { runJob, type JobResult } from './run-job.ts';
 export { BatchRunner, DEFAULT_CONCURRENCY } from './batch-runner.ts';
 export { captureOutput } from './output.ts';
 export {
+  JOB_INPUT_FORMAT,
+  JobFiles,
+  decodeJobInput,
+  encodeJobInput,
+  type JobCode,
+  type JobInput,
+  type JobState,
+  type JobStatus,
+} from './job-files.ts';
+export { runOneshot, type OneshotOptions, type OneshotResult } from './oneshot.ts';
+export {
   ByteWriter,
   packBytes,
   transferList,

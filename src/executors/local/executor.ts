@@ -1,7 +1,7 @@
 // The `local` executor: runs jobs on a pool of worker threads or child processes on this machine.
 import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
 import type { LocalOptions } from './options.ts';
-import { cancelledOutcome } from './outcomes.ts';
+import { cancelledOutcome } from '../outcomes.ts';
 import { HIGH_WATER, LocalPool } from './pool.ts';
 import { processRuntime } from './process-runtime.ts';
 import type { PendingJob } from './queue.ts';

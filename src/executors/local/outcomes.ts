@@ -1,37 +1,5 @@
-// The failures the pool itself reports (cancelled, timed out, worker lost), as JobOutcomes.
-import type { JobOutcome, JobRequest, SerializedError } from '../types.ts';
+// How a local worker's exit reads in an error message.
 import type { WorkerExit } from './runtime.ts';
-
-function failure(error: SerializedError): JobOutcome {
-  return { ok: false, error, endedAt: Date.now() };
-}
-
-export function cancelledOutcome(job: JobRequest, reason = 'was cancelled'): JobOutcome {
-  return failure({ kind: 'cancelled', name: 'CancelledError', message: `task ${job.task.name} ${reason}` });
-}
-
-export function timeoutOutcome(job: JobRequest): JobOutcome {
-  return failure({
-    kind: 'timeout',
-    name: 'TimeoutError',
-    message: `task ${job.task.name} exceeded its time limit of ${job.options.timeLimit}s`,
-  });
-}
-
-/** A job lost with its worker: `what` says what happened to the worker. */
-export function lostOutcome(
-  job: JobRequest,
-  what: string,
-  kind: 'system' | 'memory',
-  logTail: string | undefined,
-): JobOutcome {
-  return failure({
-    kind,
-    name: kind === 'memory' ? 'OutOfMemoryError' : 'ExecutorError',
-    message: `${what} while running task ${job.task.name}`,
-    logTail: logTail || undefined,
-  });
-}
 
 /** What happened to a worker that went on its own, in words for an error message. */
 export function describeExit(exit: WorkerExit, memoryMb: number | undefined, ready: boolean): string {

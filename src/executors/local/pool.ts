@@ -2,7 +2,8 @@
 // spawning workers lazily up to the limit; handles time limits, cancellation and lost workers.
 import { packBytes, type WireTaskRef, type WorkerMessage, type ResultMessage } from '../../worker/index.ts';
 import type { JobOutcome, JobRequest } from '../types.ts';
-import { cancelledOutcome, describeExit, lostOutcome, timeoutOutcome } from './outcomes.ts';
+import { cancelledOutcome, lostOutcome, timeoutOutcome } from '../outcomes.ts';
+import { describeExit } from './outcomes.ts';
 import { PoolWorker } from './pool-worker.ts';
 import { JobQueue, type PendingJob } from './queue.ts';
 import type { WorkerExit, WorkerRuntime } from './runtime.ts';

@@ -42,6 +42,7 @@ export async function startExecutor(mode: LocalMode, maxWorkers: number): Promis
   const waiting = new Map<string, () => void>();
   const ctx: ExecutorContext = {
     cwd: process.cwd(),
+    root: process.cwd(),
     logger: { info: () => {}, warn: () => {}, debug: () => {} },
     emit(event) {
       events.push(event);

@@ -1,0 +1,43 @@
+// Options every remote executor section accepts: where its scratch is and what goes into the code package.
+import { z } from 'zod';
+import type { OptionShape } from '../../config/index.ts';
+
+const globs = z.array(z.string().min(1)).describe('a list of glob patterns such as ["src/**/*.ts"]');
+
+export const REMOTE_SHAPE = {
+  scratch: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('a folder path (shared with the jobs), a file:// URL or s3://bucket/prefix'),
+  s3_endpoint: z
+    .url()
+    .optional()
+    .describe('the URL of an S3-compatible server, e.g. "http://127.0.0.1:9000"'),
+  s3_path_style: z.boolean().optional().describe('true or false'),
+  include: globs.optional(),
+  exclude: globs.optional(),
+} satisfies OptionShape;
+
+/** The remote keys of a section, as the plumbing uses them. */
+export interface RemoteOptions {
+  /**
+   * Scratch shared by the scheduler and the jobs; a relative folder resolves against the config root.
+   * @default ".baton/scratch" under the config root
+   */
+  scratch?: string | undefined;
+  /** Endpoint of an S3-compatible server for an s3:// scratch. @default AWS */
+  s3_endpoint?: string | undefined;
+  /** Path-style bucket addressing (most S3-compatible servers need it). @default false */
+  s3_path_style?: boolean | undefined;
+  /** Globs of the files packed into the code package. @default DEFAULT_INCLUDE */
+  include?: string[] | undefined;
+  /** Globs left out of the code package, besides node_modules, .baton and .git. @default [] */
+  exclude?: string[] | undefined;
+}
+
+export function remoteOptions(section: Record<string, unknown>): RemoteOptions {
+  const pick: Record<string, unknown> = {};
+  for (const key of Object.keys(REMOTE_SHAPE)) if (section[key] !== undefined) pick[key] = section[key];
+  return pick as RemoteOptions;
+}
