@@ -13,6 +13,7 @@ function table(): Map<string, ExecutorRegistration> {
 /** Built-in types and the module that defines each; imported on first use. */
 const BUILT_IN: Record<string, () => Promise<{ registration: ExecutorRegistration }>> = {
   local: () => import('./local/index.ts'),
+  container: () => import('./container/index.ts'),
 };
 
 /** Makes an executor type available to `type = "..."` in baton.toml. */

@@ -1,0 +1,174 @@
+// The container executor against a real OCI runtime: podman with runc, on an image built here.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { before, describe, test } from 'node:test';
+import { project, waitFor, type Project } from '../../cli/helpers.ts';
+import {
+  BATON_COMMAND,
+  BATON_REPO,
+  ENGINE,
+  ENGINE_ARGS,
+  IMAGE,
+  RUN_ARGS,
+  engineMissing,
+  ensureImage,
+} from './image.ts';
+
+const missing = engineMissing();
+
+function toml(values: unknown[]): string {
+  return `[${values.map((value) => JSON.stringify(value)).join(', ')}]`;
+}
+
+/** baton.toml with a `box` container executor running IMAGE with Baton mounted at /opt/baton. */
+function config(
+  options: { engine?: string; image?: string; volumes?: string[]; extra?: string[] } = {},
+): string {
+  return [
+    '[executors.default]',
+    'type = "local"',
+    'max_workers = 2',
+    '',
+    '[executors.box]',
+    'type = "container"',
+    `engine = ${JSON.stringify(options.engine ?? ENGINE)}`,
+    `engine_args = ${toml(ENGINE_ARGS)}`,
+    `image = ${JSON.stringify(options.image ?? IMAGE)}`,
+    `run_args = ${toml(RUN_ARGS)}`,
+    'network = "none"',
+    `baton_command = ${toml(BATON_COMMAND)}`,
+    `volumes = ${toml([`${BATON_REPO}:/opt/baton:ro`, ...(options.volumes ?? [])])}`,
+    ...(options.extra ?? []),
+    '',
+  ].join('\n');
+}
+
+const WORKFLOW = `import { task } from 'baton';
+import { appendFileSync } from 'node:fs';
+
+export const add = task('add', (a: number, b: number) => {
+  console.log('adding', a, b);
+  return a + b;
+}, { executor: 'box' });
+
+export const boom = task('boom', () => {
+  console.log('about to fail');
+  throw new RangeError('bad value');
+}, { executor: 'box' });
+
+export const fan = task('fan', (n: number) => Array.from({ length: n }, (_, i) => add(i, 100)));
+
+export const hog = task('hog', () => {
+  const held: Buffer[] = [];
+  for (let i = 0; i < 64; i++) held.push(Buffer.alloc(16 * 1024 * 1024, 1));
+  return held.length;
+}, { executor: 'box', memory: 0.125 });
+
+export const slow = task('slow', (i: number) => {
+  appendFileSync('/data/starts.log', i + '\\n');
+  const until = Date.now() + 4000;
+  while (Date.now() < until) {}
+  return i * 2;
+}, { executor: 'box' });
+
+export const slowFan = task('slowFan', (n: number) => Array.from({ length: n }, (_, i) => slow(i)));
+`;
+
+/** Containers this executor left behind (it removes its own). */
+function containers(): string[] {
+  const out = execFileSync(
+    ENGINE,
+    [
+      ...ENGINE_ARGS,
+      'ps',
+      '--all',
+      '--filter',
+      'label=baton.executor=box',
+      '--format',
+      '{{.Names}} {{.State}}',
+    ],
+    { encoding: 'utf8' },
+  );
+  return out.split('\n').filter((line) => line.trim() !== '');
+}
+
+function removeContainers(): void {
+  for (const line of containers()) {
+    execFileSync(ENGINE, [...ENGINE_ARGS, 'rm', '--force', line.split(' ')[0]!], { stdio: 'ignore' });
+  }
+}
+
+function setup(t: Parameters<typeof project>[0], options: Parameters<typeof config>[0] = {}): Project {
+  const p = project(t, { config: config(options) });
+  p.write('wf.ts', WORKFLOW);
+  t.after(removeContainers);
+  return p;
+}
+
+describe('container executor (podman + runc)', { skip: missing }, () => {
+  before(() => ensureImage());
+
+  test('runs tasks in containers, returns their values, and serves a re-run from the cache', async (t) => {
+    const p = setup(t);
+    const first = await p.baton(['run', 'wf.ts', 'fan', '--n', '3']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(JSON.parse(first.stdout), [100, 101, 102]);
+    assert.match(first.stderr, /\[add\] adding 2 100/);
+    assert.deepEqual(containers(), [], 'every container is removed when the run ends');
+    const second = await p.baton(['run', 'wf.ts', 'fan', '--n', '3']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /1 call: 0 ran, 1 cached/);
+  });
+
+  test('a task error comes back with its name, message, stack and the log tail', async (t) => {
+    const p = setup(t);
+    const r = await p.baton(['run', 'wf.ts', 'boom', '--verbose']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /task boom failed at boom\(\): RangeError: bad value/);
+    assert.match(r.stderr, /--- last output ---\n\s*about to fail/);
+    assert.match(r.stderr, /at task\.executor|wf\.ts:\d+:\d+/);
+  });
+
+  test('an image that does not exist fails with the engine message', async (t) => {
+    const p = setup(t, { image: 'localhost/baton-no-such-image:0' });
+    const r = await p.baton(['run', 'wf.ts', 'add', '--a', '1', '--b', '2']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /baton-no-such-image/);
+    assert.match(r.stderr, /image not known|not found|no such image|pull access denied/i);
+  });
+
+  test('an engine command that is not installed is named in the error', async (t) => {
+    const p = project(t, { config: config({ engine: '/nonexistent/podman' }) });
+    p.write('wf.ts', WORKFLOW);
+    const r = await p.baton(['run', 'wf.ts', 'add', '--a', '1', '--b', '2']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the engine command '\/nonexistent\/podman' is not installed/);
+  });
+
+  test('a job killed for memory says memory', async (t) => {
+    const p = setup(t);
+    const r = await p.baton(['run', 'wf.ts', 'hog']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /memory limit of 0\.125 GiB/);
+    assert.match(r.stderr, /OutOfMemoryError/);
+  });
+
+  test('after the scheduler is killed, a restart reunites with running containers: each job starts once', async (t) => {
+    const p = setup(t, { volumes: ['data:/data'] });
+    p.write('data/.keep', '');
+    const { child } = p.start(['run', 'wf.ts', 'slowFan', '--n', '3']);
+    await waitFor(
+      () => containers().filter((line) => / (running|up)\b/i.test(line)).length === 3,
+      'three running containers',
+    );
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(containers().length, 3, 'the containers outlive the scheduler');
+    const again = await p.baton(['run', 'wf.ts', 'slowFan', '--n', '3']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout), [0, 2, 4]);
+    assert.match(again.stderr, /reunited with the running job of task slow/);
+    assert.deepEqual(p.lines('data/starts.log').sort(), ['0', '1', '2'], 'no job ran twice');
+    assert.deepEqual(containers(), []);
+  });
+});
