@@ -14,6 +14,15 @@ export {
   type JobState,
   type JobStatus,
 } from './job-files.ts';
+export {
+  LARGE_VALUE_BYTES,
+  getLargeValue,
+  packArgs,
+  putLargeValue,
+  unpackArgs,
+  valueKey,
+  type PackedArgs,
+} from './large-values.ts';
 export { runOneshot, type OneshotOptions, type OneshotResult } from './oneshot.ts';
 export {
   ByteWriter,

@@ -1,12 +1,13 @@
 // The files of one remote job in scratch (jobs/<eval hash>/{input,output,error,status}): what the
 // scheduler writes for `baton oneshot`, what oneshot writes back, and how either side reads them.
 // input and output are codec bytes; status and error are JSON, so a person can read them with cat.
-import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { decodeValue, encodeValue } from '../codec/index.ts';
 import { SerializationError } from '../errors.ts';
+import { sha256 } from '../hash/index.ts';
 import type { JobOutcome, SerializedError } from '../executors/types.ts';
 import { scratchLayout, type Scratch } from '../scratch/index.ts';
+import { getLargeValue, putLargeValue } from './large-values.ts';
 
 export const JOB_INPUT_FORMAT = 'baton.job/1';
 
@@ -31,8 +32,12 @@ export interface JobInput {
     hash: string;
   };
   code: JobCode;
-  /** The arguments, encoded with the value codec as one array. */
+  /** The arguments, encoded with the value codec as one array; large ones hold null here. */
   args: Uint8Array;
+  /** `[index, hash]` of each argument that travels through the value store (`values/<hash>`). */
+  largeArgs: Array<[number, string]>;
+  /** A result whose encoding is larger than this goes to the value store too. */
+  largeValueBytes: number;
 }
 
 export type JobState = 'running' | 'done' | 'failed';
@@ -49,13 +54,11 @@ export interface JobStatus {
   endedAt?: number | undefined;
   /** sha256 of the output file: an output is valid only when it matches. */
   outputSha256?: string | undefined;
+  /** A large result is in the value store under this hash instead of in the output file. */
+  outputRef?: string | undefined;
 }
 
 const text = new TextEncoder();
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -162,6 +165,10 @@ export class JobFiles {
     if (!status || status.state === 'running') return undefined;
     const times = { startedAt: status.startedAt, endedAt: status.endedAt };
     if (status.state === 'done') {
+      if (status.outputRef !== undefined) {
+        const value = await getLargeValue(this.scratch, status.outputRef).catch(() => undefined);
+        return value ? { ok: true, value, ...times } : undefined;
+      }
       const value = await this.scratch.get(this.key('output'));
       if (!value || sha256(value) !== status.outputSha256) return undefined;
       return { ok: true, value, ...times };
@@ -171,10 +178,14 @@ export class JobFiles {
     return { ok: false, error: error as unknown as SerializedError, ...times };
   }
 
-  /** Writes a finished job's output (then a `done` status naming its checksum) or its error. */
+  /**
+   * Writes a finished job's output (then a `done` status naming its checksum) or its error. An output
+   * larger than `largeValueBytes` goes to the value store and the status names its hash.
+   */
   async finish(
     outcome: JobOutcome,
     started: Pick<JobStatus, 'jobId' | 'attempt' | 'startedAt'>,
+    largeValueBytes = Infinity,
   ): Promise<void> {
     const status: JobStatus = {
       state: outcome.ok ? 'done' : 'failed',
@@ -184,7 +195,9 @@ export class JobFiles {
       pid: process.pid,
       endedAt: outcome.endedAt ?? Date.now(),
     };
-    if (outcome.ok) {
+    if (outcome.ok && outcome.value.length > largeValueBytes) {
+      status.outputRef = await putLargeValue(this.scratch, outcome.value);
+    } else if (outcome.ok) {
       await this.scratch.put(this.key('output'), outcome.value);
       status.outputSha256 = sha256(outcome.value);
     } else {

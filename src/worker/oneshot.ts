@@ -5,13 +5,14 @@ import { mkdir, readlink, rm, symlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { serializeError } from '../codec/index.ts';
+import { encodeValue, serializeError } from '../codec/index.ts';
 import { SerializationError, WorkflowError } from '../errors.ts';
 import type { JobOutcome } from '../executors/types.ts';
 import { markWorkerContext } from '../scheduler/index.ts';
 import type { Scratch } from '../scratch/index.ts';
 import { decodeJobInput, JobFiles, type JobInput } from './job-files.ts';
-import { runJob } from './run-job.ts';
+import { unpackArgs } from './large-values.ts';
+import { loadTask } from './load.ts';
 
 export interface OneshotOptions {
   scratch: Scratch;
@@ -98,14 +99,24 @@ export async function runOneshot(options: OneshotOptions): Promise<OneshotResult
       startedAt,
     });
     const module = await moduleUrl(input, options);
-    outcome = await runJob({ module, name: input.task.name, hash: input.task.hash }, input.args);
+    const def = await loadTask({ module, name: input.task.name, hash: input.task.hash });
+    // Loaded here, like the packaging code: the local executor imports this folder and needs neither.
+    const { stageIn, stageOut } = await import('../files/index.ts');
+    const args = await stageIn(
+      await unpackArgs(input, options.scratch),
+      options.scratch,
+      join(options.codeCache, 'files'),
+    );
+    const value = await def.fn(...(args as never[]));
+    const result = encodeValue(await stageOut(value, options.scratch), 'result');
+    outcome = { ok: true, value: result, startedAt, endedAt: Date.now() };
   } catch (error) {
     outcome = { ok: false, error: serializeError(error, 'application'), startedAt, endedAt: Date.now() };
   }
-  await files.finish(outcome, {
-    jobId: input?.jobId ?? '',
-    attempt: input?.attempt ?? 0,
-    startedAt: outcome.startedAt ?? startedAt,
-  });
+  await files.finish(
+    outcome,
+    { jobId: input?.jobId ?? '', attempt: input?.attempt ?? 0, startedAt: outcome.startedAt ?? startedAt },
+    input?.largeValueBytes,
+  );
   return { exitCode: outcome.ok ? 0 : 1, ran: true, outcome };
 }

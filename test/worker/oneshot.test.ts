@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { decodeValue, encodeValue } from '../../src/codec/index.ts';
+import { decodeValue } from '../../src/codec/index.ts';
 import { buildCodePackage, publishCodePackage } from '../../src/packaging/index.ts';
 import { FsScratch, scratchLayout } from '../../src/scratch/index.ts';
 import { definitionHash, getTask } from '../../src/task/index.ts';
-import { JOB_INPUT_FORMAT, JobFiles, encodeJobInput } from '../../src/worker/index.ts';
+import { JOB_INPUT_FORMAT, JobFiles, encodeJobInput, packArgs } from '../../src/worker/index.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -23,6 +23,8 @@ export const oneshotDouble = task('oneshotDouble', (x: number) => {
   appendFileSync(process.env.RUNS_FILE!, 'ran\\n');
   return x * 2;
 });
+
+export const oneshotSize = task('oneshotSize', (big: Uint8Array, extra: number) => new Uint8Array(big.length + extra));
 
 export const oneshotFail = task('oneshotFail', () => {
   throw new TypeError('nope, not a number');
@@ -68,7 +70,7 @@ describe('baton oneshot', () => {
   });
 
   /** Writes a job's input; returns its eval hash. */
-  async function stage(taskName: string, args: unknown[]): Promise<string> {
+  async function stage(taskName: string, args: unknown[], largeValueBytes = 1024 * 1024): Promise<string> {
     const evalHash = randomBytes(32).toString('hex');
     const def = getTask(taskName)!;
     await scratch.put(
@@ -80,7 +82,8 @@ describe('baton oneshot', () => {
         attempt: 1,
         task: { module: 'wf.ts', name: taskName, hash: definitionHash(def) },
         code: { package: packageHash },
-        args: encodeValue(args),
+        ...(await packArgs(args, scratch, largeValueBytes)),
+        largeValueBytes,
       }),
     );
     return evalHash;
@@ -108,6 +111,25 @@ describe('baton oneshot', () => {
     const second = await run(evalHash);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(readFileSync(runsFile, 'utf8'), 'ran\n', 'the task ran once');
+  });
+
+  test('large arguments and results travel through the value store by hash, each stored once', async () => {
+    const big = new Uint8Array(2 * 1024 * 1024).fill(7);
+    const first = await stage('oneshotSize', [big, 1]);
+    const second = await stage('oneshotSize', [big, 2]);
+    const values = await scratch.list('values/');
+    assert.equal(values.length, 1, 'the shared argument was stored once');
+    for (const evalHash of [first, second]) {
+      const input = (await scratch.get(scratchLayout().job(evalHash, 'input')))!;
+      assert.ok(input.length < 4096, 'the input holds the hash, not the bytes');
+      const r = await run(evalHash);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const outcome = await new JobFiles(scratch, second).outcome();
+    assert.ok(outcome?.ok);
+    assert.equal((decodeValue(outcome.value) as Uint8Array).length, big.length + 2);
+    assert.equal(await scratch.exists(scratchLayout().job(second, 'output')), false);
+    assert.equal((await scratch.list('values/')).length, 3, 'each large result went to the value store');
   });
 
   test('a task that throws leaves an error file with name, message and stack, and exits 1', async () => {

@@ -15,6 +15,7 @@ export const REMOTE_SHAPE = {
     .optional()
     .describe('the URL of an S3-compatible server, e.g. "http://127.0.0.1:9000"'),
   s3_path_style: z.boolean().optional().describe('true or false'),
+  large_value_bytes: z.int().min(0).optional().describe('a whole number of bytes >= 0'),
   include: globs.optional(),
   exclude: globs.optional(),
 } satisfies OptionShape;
@@ -30,6 +31,8 @@ export interface RemoteOptions {
   s3_endpoint?: string | undefined;
   /** Path-style bucket addressing (most S3-compatible servers need it). @default false */
   s3_path_style?: boolean | undefined;
+  /** Arguments and results whose encoding is larger travel through scratch's value store by hash. @default 1048576 (1 MiB) */
+  large_value_bytes?: number | undefined;
   /** Globs of the files packed into the code package. @default DEFAULT_INCLUDE */
   include?: string[] | undefined;
   /** Globs left out of the code package, besides node_modules, .baton and .git. @default [] */

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { ExecutorError } from '../../errors.ts';
 import { buildCodePackage, publishCodePackage } from '../../packaging/index.ts';
 import { openScratch, type Scratch } from '../../scratch/index.ts';
-import { JOB_INPUT_FORMAT, JobFiles } from '../../worker/index.ts';
+import { decodeValue } from '../../codec/index.ts';
+import { JOB_INPUT_FORMAT, JobFiles, LARGE_VALUE_BYTES, packArgs } from '../../worker/index.ts';
 import type { ExecutorContext, JobRequest } from '../types.ts';
 import type { RemoteOptions } from './options.ts';
 
@@ -103,6 +104,11 @@ export class RemotePlumbing {
   async stage(job: JobRequest): Promise<JobFiles> {
     const files = this.files(job.evalHash);
     const module = this.modulePath(job);
+    // Files travel through scratch, and large arguments through its value store, by hash.
+    const { stageOut } = await import('../../files/index.ts');
+    const args = await stageOut(decodeValue(job.args), this.scratch);
+    const limit = this.options.large_value_bytes ?? LARGE_VALUE_BYTES;
+    const packed = await packArgs(args as unknown[], this.scratch, limit);
     await files.prepare({
       format: JOB_INPUT_FORMAT,
       jobId: job.jobId,
@@ -110,7 +116,9 @@ export class RemotePlumbing {
       attempt: job.attempt,
       task: { module, name: job.task.name, hash: job.task.hash },
       code: { package: this.code!.hash },
-      args: job.args,
+      args: packed.args,
+      largeArgs: packed.largeArgs,
+      largeValueBytes: limit,
     });
     return files;
   }
