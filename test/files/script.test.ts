@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, TaskError, WorkflowError } from '../../src/errors.ts';
-import { Dir, File } from '../../src/files/index.ts';
+import { Dir, File, parseTemplate } from '../../src/files/index.ts';
 import { Scheduler, type RunOptions, type SchedulerEvent } from '../../src/scheduler/index.ts';
 import { definitionHash, script, type Expr, type Task } from '../../src/task/index.ts';
 import {
@@ -138,6 +138,20 @@ describe('script definitions and calls', () => {
     assert.throws(() => countLines({ input, inptu: 1 } as never), /'inptu' is not a placeholder/);
     assert.throws(() => countLines({ input, out: 'x' } as never), /\{out\} is an output/);
     assert.throws(() => echoWords({ words: { nested: true } } as never), /\{words\} cannot be an object/);
+  });
+
+  test('the runtime finds the placeholders the types do, and leaves the shell its own braces', () => {
+    const names = (command: string) => parseTemplate(command).names;
+    assert.deepEqual(names('wc -l {input} > {out}'), ['input', 'out']);
+    assert.deepEqual(names("awk '{print $1}' {file} | sed s/x/${HOME}/ ; echo {} {a,b}"), ['file']);
+    assert.deepEqual(names('echo {{x}} {1st} {_ok} {a1} {a1}'), ['_ok', 'a1']);
+  });
+
+  test('a variant made with .options() checks its calls too', () => {
+    assert.throws(
+      () => countLines.options({ retries: 1 })({} as never),
+      /placeholder \{input\} has no value/,
+    );
   });
 
   test('the command, outputs and shell are part of the task hash', () => {
