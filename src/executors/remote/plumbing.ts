@@ -1,13 +1,13 @@
 // What every remote executor does before and after the engine runs a job: open and check the scratch,
 // publish the code package once, write each job's input, and read back what `baton oneshot` wrote.
-import { relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExecutorError } from '../../errors.ts';
 import { buildCodePackage, publishCodePackage } from '../../packaging/index.ts';
 import { openScratch, type Scratch } from '../../scratch/index.ts';
-import { decodeValue } from '../../codec/index.ts';
+import { decodeValue, encodeValue } from '../../codec/index.ts';
 import { JOB_INPUT_FORMAT, JobFiles, LARGE_VALUE_BYTES, packArgs } from '../../worker/index.ts';
-import type { ExecutorContext, JobRequest } from '../types.ts';
+import type { ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
 import type { RemoteOptions } from './options.ts';
 
 /** The scratch folder when a section names none, under the config root. */
@@ -98,6 +98,18 @@ export class RemotePlumbing {
       );
     }
     return path;
+  }
+
+  /**
+   * A successful outcome as the scheduler keeps it: Files the job made (which it left in scratch) are
+   * brought to `.baton/files` under the config root, so later tasks here read them as local files.
+   */
+  async receive(outcome: JobOutcome): Promise<JobOutcome> {
+    if (!outcome.ok) return outcome;
+    const { stageIn } = await import('../../files/index.ts');
+    const value = decodeValue(outcome.value);
+    const local = await stageIn(value, this.scratch, join(this.root, '.baton', 'files'));
+    return local === value ? outcome : { ...outcome, value: encodeValue(local, 'result') };
   }
 
   /** Writes the job's input, clearing what an earlier attempt left; returns the job's files. */

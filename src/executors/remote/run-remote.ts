@@ -117,7 +117,7 @@ export async function runRemoteJob<H>(
   } else {
     const finished = await files.outcome();
     if (found) await engine.release(found.handle, job);
-    if (finished?.ok) return finished;
+    if (finished?.ok) return plumbing.receive(finished);
     await plumbing.stage(job);
     handle = await engine.submit(job);
   }
@@ -133,5 +133,5 @@ export async function runRemoteJob<H>(
   void engine.release(handle, job);
   if (!outcome) return lostJob(job, ended.exit, engineName);
   if (!outcome.ok && ended.exit.logTail && !outcome.error.logTail) outcome.error.logTail = ended.exit.logTail;
-  return outcome;
+  return plumbing.receive(outcome);
 }

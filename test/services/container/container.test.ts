@@ -43,7 +43,7 @@ function config(
   ].join('\n');
 }
 
-const WORKFLOW = `import { task } from 'baton';
+const WORKFLOW = `import { File, script, task } from 'baton';
 import { appendFileSync } from 'node:fs';
 
 export const add = task('add', (a: number, b: number) => {
@@ -70,6 +70,18 @@ export const slow = task('slow', (i: number) => {
   while (Date.now() < until) {}
   return i * 2;
 }, { executor: 'box' });
+
+export const count = script('count', 'wc -l < {input} > {out} && echo counted', {
+  executor: 'box',
+  outputs: { out: 'count.txt' },
+});
+
+export const readCount = task('readCount', async (made: { stdout: string; files: { out: File } }) =>
+  [made.stdout.trim(), (await made.files.out.readText()).trim()]);
+
+// \`round\` only makes each run's top call new, so that the calls below it are looked up again.
+export const countFile = task('countFile', (path: string, round: number) =>
+  round > 0 ? readCount(count({ input: new File(path) })) : null);
 
 export const slowFan = task('slowFan', (n: number) => Array.from({ length: n }, (_, i) => slow(i)));
 `;
@@ -118,6 +130,25 @@ describe('container executor (podman + runc)', { skip: missing }, () => {
     const second = await p.baton(['run', 'wf.ts', 'fan', '--n', '3']);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, /1 call: 0 ran, 1 cached/);
+  });
+
+  test('a script task runs in the container on a staged input File and returns its output File', async (t) => {
+    const p = setup(t);
+    const data = p.write('data.csv', 'a\nb\nc\n');
+    const r = await p.baton(['run', 'wf.ts', 'countFile', '--path', data, '--round', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), ['counted', '3']);
+    const unchanged = await p.baton(['run', 'wf.ts', 'countFile', '--path', data, '--round', '2']);
+    assert.equal(unchanged.code, 0, unchanged.stderr);
+    assert.match(unchanged.stderr, /3 calls: 1 ran, 2 cached/, 'the script is served from the cache');
+    p.write('data.csv', 'a\nb\nc\nd\n');
+    const again = await p.baton(['run', 'wf.ts', 'countFile', '--path', data, '--round', '3']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(
+      JSON.parse(again.stdout),
+      ['counted', '4'],
+      'a changed input file runs the script again',
+    );
   });
 
   test('a task error comes back with its name, message, stack and the log tail', async (t) => {
