@@ -35,7 +35,7 @@ export interface Project {
   /** Starts `baton ARGS...` and gives the child and a promise of its result. */
   start(
     args: string[],
-    options?: { env?: NodeJS.ProcessEnv },
+    options?: { env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' },
   ): { child: ChildProcess; done: Promise<CliResult> };
 }
 
@@ -50,19 +50,19 @@ export function project(t: TestContext, options: { config?: string | false } = {
     return path;
   };
   if (options.config !== false) write('baton.toml', options.config ?? SMALL_CONFIG);
-  const start = (args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) => {
+  const start = (args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' } = {}) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
     delete env['BATON_CONFIG'];
     if (opts.env?.['BATON_PROGRESS'] === undefined) delete env['BATON_PROGRESS'];
     const child = spawn(process.execPath, ['--conditions=baton-source', CLI, ...args], {
       cwd: dir,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const done = new Promise<CliResult>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));

@@ -83,6 +83,12 @@ export const readCount = task('readCount', async (made: { stdout: string; files:
 export const countFile = task('countFile', (path: string, round: number) =>
   round > 0 ? readCount(count({ input: new File(path) })) : null);
 
+export const ask = task('ask', async () => {
+  console.log('what is your name?');
+  for await (const chunk of process.stdin) return 'hello ' + String(chunk).trim();
+  return 'no answer';
+}, { executor: 'box' });
+
 export const slowFan = task('slowFan', (n: number) => Array.from({ length: n }, (_, i) => slow(i)));
 `;
 
@@ -149,6 +155,16 @@ describe('container executor (podman + runc)', { skip: missing }, () => {
       ['counted', '4'],
       'a changed input file runs the script again',
     );
+  });
+
+  test('debug mode attaches the job to the terminal: it reads stdin and prints straight through', async (t) => {
+    const p = setup(t, { extra: ['debug = true'] });
+    const { child, done } = p.start(['run', 'wf.ts', 'ask'], { stdin: 'pipe' });
+    child.stdin!.end('Ada\n');
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /what is your name\?/);
+    assert.match(r.stdout, /\nhello Ada\n$/);
   });
 
   test('a task error comes back with its name, message, stack and the log tail', async (t) => {
