@@ -201,6 +201,8 @@ export class ContainerEngine implements RemoteEngine<ContainerHandle> {
   }
 
   async cancel(handle: ContainerHandle): Promise<void> {
+    // kill first: `rm --force` on podman waits 10 s for a SIGTERM that Node as PID 1 does not act on.
+    await this.exec(['kill', handle.name]).catch(() => undefined);
     await this.remove(handle.name);
     handle.child?.kill('SIGTERM');
   }

@@ -89,6 +89,11 @@ export const ask = task('ask', async () => {
   return 'no answer';
 }, { executor: 'box' });
 
+export const sleepy = task('sleepy', async () => {
+  await new Promise((resolve) => setTimeout(resolve, 60_000));
+  return 'woke';
+}, { executor: 'box', timeLimit: 2 });
+
 export const slowFan = task('slowFan', (n: number) => Array.from({ length: n }, (_, i) => slow(i)));
 `;
 
@@ -165,6 +170,31 @@ describe('container executor (podman + runc)', { skip: missing }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /what is your name\?/);
     assert.match(r.stdout, /\nhello Ada\n$/);
+  });
+
+  test('a job over its time limit is stopped, its container removed, and fails with TimeoutError', async (t) => {
+    const p = setup(t);
+    const began = Date.now();
+    const r = await p.baton(['run', 'wf.ts', 'sleepy']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /TimeoutError: task sleepy exceeded its time limit of 2s/);
+    assert.ok(Date.now() - began < 30_000, 'the run did not wait for the task');
+    assert.deepEqual(containers(), []);
+  });
+
+  test('Ctrl-C cancels the run and removes the containers of its jobs', async (t) => {
+    const p = setup(t, { volumes: ['data:/data'] });
+    p.write('data/.keep', '');
+    const { child, done } = p.start(['run', 'wf.ts', 'slowFan', '--n', '2']);
+    await waitFor(
+      () => containers().filter((line) => / (running|up)\b/i.test(line)).length === 2,
+      'two running containers',
+    );
+    child.kill('SIGINT');
+    const r = await done;
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /cancel/i);
+    assert.deepEqual(containers(), []);
   });
 
   test('a task error comes back with its name, message, stack and the log tail', async (t) => {
