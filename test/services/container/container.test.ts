@@ -1,6 +1,8 @@
 // The container executor against a real OCI runtime: podman with runc, on an image built here.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { project, waitFor, type Project } from '../../cli/helpers.ts';
 import {
@@ -93,6 +95,13 @@ export const sleepy = task('sleepy', async () => {
   await new Promise((resolve) => setTimeout(resolve, 60_000));
   return 'woke';
 }, { executor: 'box', timeLimit: 2 });
+
+export const makeBig = task('makeBig', () => new Uint8Array(3 * 1024 * 1024).fill(1), { executor: 'box' });
+export const measure = task('measure', (bytes: Uint8Array, k: number) => bytes.length + k, { executor: 'box' });
+export const bigPair = task('bigPair', () => {
+  const big = makeBig();
+  return [measure(big, 1), measure(big, 2)];
+});
 
 export const slowFan = task('slowFan', (n: number) => Array.from({ length: n }, (_, i) => slow(i)));
 `;
@@ -195,6 +204,20 @@ describe('container executor (podman + runc)', { skip: missing }, () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /cancel/i);
     assert.deepEqual(containers(), []);
+  });
+
+  test('a large value travels by hash: made by one job, stored once, read by the next two', async (t) => {
+    const p = setup(t);
+    const r = await p.baton(['run', 'wf.ts', 'bigPair']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), [3 * 1024 * 1024 + 1, 3 * 1024 * 1024 + 2]);
+    const values = readdirSync(join(p.dir, '.baton/scratch/values'));
+    assert.equal(values.length, 1, 'the 3 MiB array is stored once');
+    const jobs = readdirSync(join(p.dir, '.baton/scratch/jobs'));
+    for (const job of jobs) {
+      const input = statSync(join(p.dir, '.baton/scratch/jobs', job, 'input'));
+      assert.ok(input.size < 4096, 'job inputs hold hashes, not the bytes');
+    }
   });
 
   test('a task error comes back with its name, message, stack and the log tail', async (t) => {
