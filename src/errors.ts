@@ -179,3 +179,42 @@ export class ScratchError extends BatonError {
   }
 }
 brand(ScratchError, 'ScratchError');
+
+/**
+ * A script task's command failed, or did not write an output it declares. Thrown in the worker; the
+ * scheduler reports it as a TaskError whose `remoteName` is `ScriptError` and whose message holds the
+ * exit code, the working directory that was kept and the tail of stderr.
+ */
+export class ScriptError extends BatonError {
+  override readonly code: string = 'SCRIPT_ERROR';
+  readonly script: string;
+  /** The command's exit code; null when a signal ended it. */
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: string;
+  /** The working directory, kept for a look. */
+  readonly workDir: string;
+  constructor(
+    message: string,
+    info: {
+      script: string;
+      exitCode: number | null;
+      signal: string | null;
+      stderrTail: string;
+      workDir: string;
+    },
+    options: BatonErrorOptions = {},
+  ) {
+    const tail = info.stderrTail === '' ? '' : `\n--- stderr (last lines) ---\n${info.stderrTail}`;
+    super(`${message}${tail}`, options);
+    this.script = info.script;
+    this.exitCode = info.exitCode;
+    this.signal = info.signal;
+    this.stderrTail = info.stderrTail;
+    this.workDir = info.workDir;
+  }
+  override get name(): string {
+    return 'ScriptError';
+  }
+}
+brand(ScriptError, 'ScriptError');

@@ -43,6 +43,7 @@ export {
   TimeoutError,
   CancelledError,
   StoreError,
+  ScriptError,
   ScratchError,
 } from './errors.ts';
 export {

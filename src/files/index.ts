@@ -9,7 +9,7 @@ export { registerFileCodecs } from './codecs.ts';
 export { stageOut, stageIn, fileKey } from './stage.ts';
 export { keptFilesRoot } from './kept.ts';
 export { runScript, type ScriptSpec, type ScriptOutputs } from './run-script.ts';
-export { ScriptError } from './shell.ts';
+export { ScriptError } from '../errors.ts';
 export { parseTemplate, checkScriptArgs, type CommandTemplate } from './template.ts';
 
 registerFileCodecs();

@@ -8,7 +8,8 @@ import { WorkflowError } from '../errors.ts';
 import { Dir } from './dir.ts';
 import { File } from './file.ts';
 import { keepDir, keepFile, keptFilesRoot } from './kept.ts';
-import { runShell, ScriptError } from './shell.ts';
+import { ScriptError } from '../errors.ts';
+import { runShell } from './shell.ts';
 import { checkScriptArgs, fillTemplate, shellQuote, shellText, type CommandTemplate } from './template.ts';
 
 /** Everything a script task's job needs, fixed when the script is defined. */

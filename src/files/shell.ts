@@ -1,7 +1,6 @@
 // Running one shell command of a script task: `/bin/sh -c` in a given folder, stdout collected whole,
 // stderr passed through to the worker's stderr (so it shows up live) and its tail kept for the error.
 import { spawn } from 'node:child_process';
-import { BatonError, type BatonErrorOptions } from '../errors.ts';
 
 /** Bytes of stderr kept for the error message. */
 const STDERR_KEPT = 16 * 1024;
@@ -15,44 +14,6 @@ export interface ShellResult {
   stdout: string;
   /** The last lines of stderr. */
   stderrTail: string;
-}
-
-/**
- * A script task's command failed, or did not write an output it declares. Thrown in the worker; the
- * scheduler reports it as a TaskError whose `remoteName` is `ScriptError` and whose message holds the
- * exit code, the working directory that was kept and the tail of stderr.
- */
-export class ScriptError extends BatonError {
-  override readonly code: string = 'SCRIPT_ERROR';
-  readonly script: string;
-  /** The command's exit code; null when a signal ended it. */
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly stderrTail: string;
-  /** The working directory, kept for a look. */
-  readonly workDir: string;
-  constructor(
-    message: string,
-    info: {
-      script: string;
-      exitCode: number | null;
-      signal: string | null;
-      stderrTail: string;
-      workDir: string;
-    },
-    options: BatonErrorOptions = {},
-  ) {
-    const tail = info.stderrTail === '' ? '' : `\n--- stderr (last lines) ---\n${info.stderrTail}`;
-    super(`${message}${tail}`, options);
-    this.script = info.script;
-    this.exitCode = info.exitCode;
-    this.signal = info.signal;
-    this.stderrTail = info.stderrTail;
-    this.workDir = info.workDir;
-  }
-  override get name(): string {
-    return 'ScriptError';
-  }
 }
 
 function lastLines(text: string): string {
