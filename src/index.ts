@@ -31,6 +31,7 @@ export {
   type JobEvent,
   type ExecutionEvent,
 } from './scheduler/index.ts';
+export { map, mapAll, type MapOptions } from './map/index.ts';
 export { registerValueCodec, type ValueCodec } from './codec/index.ts';
 export {
   BatonError,

@@ -1,4 +1,10 @@
-export { Scheduler, type SchedulerOptions, type RunOptions, type DryRunReport } from './scheduler.ts';
+export {
+  Scheduler,
+  type SchedulerOptions,
+  type RunOptions,
+  type DryRunReport,
+  type RunSession,
+} from './scheduler.ts';
 export { run } from './run.ts';
 export { markWorkerContext } from './context.ts';
 export { WOULD_RUN, type CacheMode } from './execution.ts';

@@ -57,6 +57,22 @@ export interface DryRunReport {
   value?: unknown;
 }
 
+/** One execution in progress: expressions evaluated in it are recorded as one run. */
+export interface RunSession {
+  readonly id: string;
+  /** Aborted when the run is cancelled or has failed. */
+  readonly signal: AbortSignal;
+  readonly wouldRun: DryRunReport['wouldRun'];
+  readonly cached: number;
+  evaluate(expr: unknown): Promise<unknown>;
+  /** Records the run as done with `value` as its result. */
+  finish(value: unknown): void;
+  /** Cancels what is in flight, records the failure, and throws `error`. */
+  fail(error: unknown): Promise<never>;
+  /** Ends a dry run (nothing is recorded). */
+  end(): void;
+}
+
 interface StartedExecutor {
   executor: Executor;
   slots: Slots;
@@ -112,6 +128,36 @@ export class Scheduler {
   async run<R>(expr: Expr<R> | R, options: RunOptions = {}): Promise<R | DryRunReport> {
     const refused = refusedRun('Scheduler.run()');
     if (refused) return refused;
+    const session = await this.begin(
+      expr instanceof CallExpr ? expr.task.name : '<expression>',
+      expr instanceof CallExpr ? preview(expr.args) : '',
+      options,
+    );
+    let value: unknown;
+    try {
+      value = await session.evaluate(expr);
+    } catch (error) {
+      return session.fail(error);
+    }
+    if (options.dryRun) {
+      const report: DryRunReport = {
+        executionId: session.id,
+        wouldRun: session.wouldRun,
+        cached: session.cached,
+      };
+      if (value !== WOULD_RUN) report.value = value;
+      session.end();
+      return report;
+    }
+    session.finish(value);
+    return value as R;
+  }
+
+  /**
+   * Starts an execution that evaluates expressions as they are given (map() gives one per item) and
+   * records them as one run. The caller ends it with `finish`, `fail` or (dry runs) `end`.
+   */
+  async begin(taskName: string, argsPreview: string, options: RunOptions = {}): Promise<RunSession> {
     const config = await this.config();
     const opened = await this.store();
     const recorded = options.provenance !== false;
@@ -121,12 +167,11 @@ export class Scheduler {
     const onAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const taskName = expr instanceof CallExpr ? expr.task.name : '<expression>';
     const wouldRun: DryRunReport['wouldRun'] = [];
-    let cached = 0;
+    const counts = { cached: 0 };
     const emit = (event: SchedulerEvent) => {
       if (event.type === 'would-run') wouldRun.push({ taskName: event.taskName, evalHash: event.evalHash });
-      else if (event.type === 'cached') cached++;
+      else if (event.type === 'cached') counts.cached++;
       options.onEvent?.(event);
     };
     const execution = new Execution({
@@ -145,56 +190,69 @@ export class Scheduler {
       listening: options.onEvent !== undefined,
       newId,
     });
-    const startedAt = Date.now();
     if (!options.dryRun) {
       store.putExecution({
         id,
         taskName,
-        argsPreview: expr instanceof CallExpr ? preview(expr.args) : '',
+        argsPreview,
         status: 'running',
-        startedAt,
+        startedAt: Date.now(),
         cwd: this.cwd,
         argv: options.argv ?? processArgv.slice(1),
         host: Execution.host(),
         pid: process.pid,
       });
     }
-    emit({ type: 'execution-started', executionId: id, taskName, time: startedAt });
-    try {
-      const value = await execution.evaluate(expr, undefined);
-      if (options.dryRun) {
-        const report: DryRunReport = { executionId: id, wouldRun, cached };
-        if (value !== WOULD_RUN) report.value = value;
-        return report;
-      }
-      if (recorded) {
-        store.updateExecution(id, {
-          status: 'done',
-          endedAt: Date.now(),
-          resultHash: store.putValue(encodeValue(value)),
-        });
-      }
-      emit({ type: 'execution-finished', executionId: id, taskName, time: Date.now(), status: 'done' });
-      return value as R;
-    } catch (error) {
-      const status = error instanceof CancelledError || controller.signal.aborted ? 'cancelled' : 'failed';
-      controller.abort(error); // fail fast: in-flight jobs are not needed any more
-      await this.drain();
-      if (!options.dryRun) {
-        const failure = error instanceof Error ? error : new Error(String(error));
-        store.updateExecution(id, {
-          status,
-          endedAt: Date.now(),
-          error: { name: failure.name, message: failure.message, stack: failure.stack, kind: 'application' },
-        });
-      }
-      emit({ type: 'execution-finished', executionId: id, taskName, time: Date.now(), status });
-      // The failure is committed before the caller looks for it; a store fault must not hide the task's error.
-      await store.flush().catch(() => undefined);
-      throw error;
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+    emit({ type: 'execution-started', executionId: id, taskName, time: Date.now() });
+    const end = () => options.signal?.removeEventListener('abort', onAbort);
+    return {
+      id,
+      signal: controller.signal,
+      wouldRun,
+      get cached() {
+        return counts.cached;
+      },
+      evaluate: (expr) => execution.evaluate(expr, undefined),
+      end,
+      finish: (value) => {
+        if (recorded) {
+          store.updateExecution(id, {
+            status: 'done',
+            endedAt: Date.now(),
+            resultHash: store.putValue(encodeValue(value)),
+          });
+        }
+        emit({ type: 'execution-finished', executionId: id, taskName, time: Date.now(), status: 'done' });
+        end();
+      },
+      fail: async (error) => {
+        try {
+          const status =
+            error instanceof CancelledError || controller.signal.aborted ? 'cancelled' : 'failed';
+          controller.abort(error); // fail fast: in-flight jobs are not needed any more
+          await this.drain();
+          if (!options.dryRun) {
+            const failure = error instanceof Error ? error : new Error(String(error));
+            store.updateExecution(id, {
+              status,
+              endedAt: Date.now(),
+              error: {
+                name: failure.name,
+                message: failure.message,
+                stack: failure.stack,
+                kind: 'application',
+              },
+            });
+          }
+          emit({ type: 'execution-finished', executionId: id, taskName, time: Date.now(), status });
+          // The failure is committed before the caller looks for it; a store fault must not hide the task's error.
+          await store.flush().catch(() => undefined);
+        } finally {
+          end();
+        }
+        throw error;
+      },
+    };
   }
 
   /**

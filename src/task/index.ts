@@ -1,4 +1,4 @@
-export { task, callerSite, type Task } from './task.ts';
+export { task, builtInTask, callerSite, type Task } from './task.ts';
 export {
   Expr,
   CallExpr,

@@ -85,16 +85,37 @@ export function task<F extends (...args: never[]) => unknown>(
   if (typeof fn !== 'function') {
     throw new ConfigError(`task ${name}: the second argument must be the task's function`);
   }
+  return defineTask(name, fn, options, callerSite());
+}
+
+function defineTask<F extends (...args: never[]) => unknown>(
+  name: string,
+  fn: F,
+  options: TaskOptions,
+  site: { moduleUrl: string; line?: number; column?: number } | undefined,
+): Task<Parameters<F>, Resolved<ReturnType<F>>> {
   resolveTaskOptions(options, `task ${name}`);
-  const site = callerSite();
   const def: TaskDef = {
     name,
     fn,
     options,
     moduleUrl: site?.moduleUrl,
-    definedAt: site && `${site.line}:${site.column}`,
+    definedAt: site?.line === undefined ? undefined : `${site.line}:${site.column}`,
     source: options.version !== undefined ? `version:${options.version}` : fn.toString(),
   };
   registerTask(def);
   return makeTask(def, undefined);
+}
+
+/**
+ * A task that Baton itself defines (map's chunk runner): `task()` names the first module outside
+ * Baton's source, so a built-in names its own module here, for workers to import.
+ */
+export function builtInTask<F extends (...args: never[]) => unknown>(
+  name: string,
+  fn: F,
+  moduleUrl: string,
+  options: TaskOptions = {},
+): Task<Parameters<F>, Resolved<ReturnType<F>>> {
+  return defineTask(name, fn, options, { moduleUrl });
 }

@@ -1,0 +1,211 @@
+// map() and mapAll(): a task over many items as one run. Items are read from the source only as slots
+// free up, so an iterable of millions never sits in memory; every item (or chunk of items) is a cached
+// call, so a map that was killed and is started again reuses what had finished.
+import { CancelledError, TaskError, UsageError } from '../errors.ts';
+import { Scheduler, type CacheMode, type RunSession, type SchedulerOptions } from '../scheduler/index.ts';
+import type { SchedulerEvent } from '../scheduler/index.ts';
+import type { Task } from '../task/index.ts';
+import { mapChunk } from './chunk.ts';
+
+export interface MapOptions extends SchedulerOptions {
+  /** The executor every item runs on. @default the task's own */
+  executor?: string;
+  /** Items read from the source and not yet given back, at most. @default 4096 */
+  maxConcurrent?: number;
+  /**
+   * Items per job. Above 1, a chunk is one call of the built-in task `baton.map.chunk`: one job, one
+   * cache entry, one record, so the cached unit is the chunk. @default 1
+   */
+  chunkSize?: number;
+  /** Results in input order, or as they complete. @default true */
+  ordered?: boolean;
+  /** `fail`: the first error ends the map and cancels the rest; `collect`: an item's error is given in its place. @default 'fail' */
+  errors?: 'fail' | 'collect';
+  /** @default 'backend' */
+  cache?: CacheMode;
+  signal?: AbortSignal;
+  onEvent?: (event: SchedulerEvent) => void;
+  /** @default true */
+  provenance?: boolean;
+  /** A scheduler to run on (left open); otherwise one is made from these options and closed after. */
+  scheduler?: Scheduler;
+}
+
+export const DEFAULT_MAX_CONCURRENT = 4096;
+
+type Items<A> = Iterable<A> | AsyncIterable<A>;
+type Outcome<R> = { ok: true; values: R[] } | { ok: false; error: unknown; count: number };
+
+function iterate<A>(items: Items<A>): AsyncIterator<A> | Iterator<A> {
+  if (items !== null && typeof items === 'object') {
+    const asyncIterator = (items as AsyncIterable<A>)[Symbol.asyncIterator];
+    if (typeof asyncIterator === 'function') return asyncIterator.call(items);
+    const iterator = (items as Iterable<A>)[Symbol.iterator];
+    if (typeof iterator === 'function') return iterator.call(items);
+  }
+  throw new UsageError(`map: the items are not iterable (got ${items === null ? 'null' : typeof items})`, {
+    hint: 'give an array, an iterable or an async iterable',
+  });
+}
+
+function positive(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UsageError(`map: ${name} must be a whole number >= 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Reads up to `size` items; fewer only at the end of the source. */
+async function readChunk<A>(source: AsyncIterator<A> | Iterator<A>, size: number): Promise<A[]> {
+  const chunk: A[] = [];
+  while (chunk.length < size) {
+    const next = await source.next();
+    if (next.done) break;
+    chunk.push(next.value);
+  }
+  return chunk;
+}
+
+function evaluateChunk<A, R>(
+  session: RunSession,
+  call: Task<[A], R>,
+  chunk: A[],
+  chunked: boolean,
+): Promise<Outcome<R>> {
+  const evaluated = chunked
+    ? (session.evaluate(mapChunk.options(call.def.options)(call as never, chunk)) as Promise<R[]>)
+    : (session.evaluate(call(chunk[0]!)) as Promise<R>).then((value) => [value]);
+  return evaluated.then(
+    (values) => ({ ok: true, values }),
+    (error: unknown) => ({ ok: false, error, count: chunk.length }),
+  );
+}
+
+/**
+ * Runs `task` over every item as one run, giving results as they are ready: in input order (or
+ * completion order with `ordered: false`). With `errors: 'collect'`, a failed item gives its error
+ * (a TaskError) in its place; otherwise the first failure cancels the rest and is thrown.
+ */
+export function map<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options?: MapOptions & { errors?: 'fail' },
+): AsyncGenerator<R, void, undefined>;
+export function map<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options: MapOptions & { errors: 'collect' },
+): AsyncGenerator<R | TaskError, void, undefined>;
+export function map<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options?: MapOptions,
+): AsyncGenerator<R | TaskError, void, undefined>;
+export async function* map<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options: MapOptions = {},
+): AsyncGenerator<R | TaskError, void, undefined> {
+  const source = iterate(items);
+  const maxConcurrent = positive(options.maxConcurrent, 'maxConcurrent', DEFAULT_MAX_CONCURRENT);
+  const chunkSize = positive(options.chunkSize, 'chunkSize', 1);
+  const ordered = options.ordered ?? true;
+  const collect = options.errors === 'collect';
+  const call = options.executor ? task.options({ executor: options.executor }) : task;
+  const scheduler = options.scheduler ?? new Scheduler(options);
+  const session = await scheduler.begin(`map(${task.def.name})`, '', {
+    cache: options.cache,
+    signal: options.signal,
+    onEvent: options.onEvent,
+    provenance: options.provenance,
+  });
+  const inFlight: Array<{ done: Promise<Outcome<R>>; settled?: Outcome<R> }> = [];
+  let held = 0;
+  let exhausted = false;
+  let given = 0;
+  let failed = 0;
+  let ended = false;
+  try {
+    for (;;) {
+      while (!exhausted && held + chunkSize <= Math.max(maxConcurrent, chunkSize)) {
+        if (session.signal.aborted) throw session.signal.reason ?? new CancelledError('map was cancelled');
+        const chunk = await readChunk(source, chunkSize);
+        if (chunk.length < chunkSize) exhausted = true;
+        if (chunk.length === 0) break;
+        held += chunk.length;
+        const slot: (typeof inFlight)[number] = { done: evaluateChunk(session, call, chunk, chunkSize > 1) };
+        void slot.done.then((outcome) => (slot.settled = outcome));
+        inFlight.push(slot);
+      }
+      if (inFlight.length === 0) break;
+      let index = 0;
+      if (ordered) await inFlight[0]!.done;
+      else {
+        await Promise.race(inFlight.map((slot) => slot.done));
+        index = inFlight.findIndex((slot) => slot.settled !== undefined);
+      }
+      const [slot] = inFlight.splice(index, 1);
+      const outcome = slot!.settled ?? (await slot!.done);
+      held -= outcome.ok ? outcome.values.length : outcome.count;
+      if (outcome.ok) {
+        for (const value of outcome.values) {
+          given++;
+          yield value;
+        }
+        continue;
+      }
+      if (!collect) throw outcome.error;
+      const error =
+        outcome.error instanceof TaskError
+          ? outcome.error
+          : new TaskError({
+              taskName: task.def.name,
+              callPath: task.def.name,
+              name: (outcome.error as Error)?.name ?? 'Error',
+              message: (outcome.error as Error)?.message ?? String(outcome.error),
+              stack: (outcome.error as Error)?.stack,
+            });
+      for (let i = 0; i < outcome.count; i++) {
+        failed++;
+        given++;
+        yield error;
+      }
+    }
+    ended = true;
+    session.finish({ items: given, failed });
+  } catch (error) {
+    ended = true;
+    await session.fail(error);
+  } finally {
+    if (!ended) {
+      // The consumer stopped early (break, return, throw): cancel what is still running.
+      await session
+        .fail(new CancelledError(`map(${task.def.name}) was stopped by its consumer`))
+        .catch(() => undefined);
+    }
+    await (source as AsyncIterator<A>).return?.();
+    if (!options.scheduler) await scheduler.close();
+  }
+}
+
+/** Every result of `map`, in input order. */
+export function mapAll<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options?: MapOptions & { errors?: 'fail' },
+): Promise<R[]>;
+export function mapAll<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options: MapOptions & { errors: 'collect' },
+): Promise<Array<R | TaskError>>;
+export async function mapAll<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options: MapOptions = {},
+): Promise<Array<R | TaskError>> {
+  const results: Array<R | TaskError> = [];
+  for await (const result of map(task, items, { ...options, ordered: true })) results.push(result);
+  return results;
+}
