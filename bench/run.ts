@@ -9,6 +9,7 @@ const suites: Array<{ file: string; args: string[] }> = [
   { file: 'fanout.ts', args: ['backend'] },
   { file: 'graph-memory.ts', args: [] },
   { file: 'round-trip.ts', args: [] },
+  { file: 'map.ts', args: [] },
   { file: 'container.ts', args: [] },
   { file: 'code-package.ts', args: [] },
 ];

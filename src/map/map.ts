@@ -126,17 +126,25 @@ export async function* map<A, R>(
   let given = 0;
   let failed = 0;
   let ended = false;
+  const capacity = Math.max(maxConcurrent, chunkSize);
+  // Refill in bursts, once half the slots are free: items that start together are looked up in one
+  // cache read and sent to workers in one batch, where one at a time would pay both per item.
+  const lowWater = Math.max(0, capacity - Math.max(chunkSize, Math.floor(capacity / 2)));
   try {
     for (;;) {
-      while (!exhausted && held + chunkSize <= Math.max(maxConcurrent, chunkSize)) {
-        if (session.signal.aborted) throw session.signal.reason ?? new CancelledError('map was cancelled');
-        const chunk = await readChunk(source, chunkSize);
-        if (chunk.length < chunkSize) exhausted = true;
-        if (chunk.length === 0) break;
-        held += chunk.length;
-        const slot: (typeof inFlight)[number] = { done: evaluateChunk(session, call, chunk, chunkSize > 1) };
-        void slot.done.then((outcome) => (slot.settled = outcome));
-        inFlight.push(slot);
+      if (held <= lowWater || inFlight.length === 0) {
+        while (!exhausted && held + chunkSize <= capacity) {
+          if (session.signal.aborted) throw session.signal.reason ?? new CancelledError('map was cancelled');
+          const chunk = await readChunk(source, chunkSize);
+          if (chunk.length < chunkSize) exhausted = true;
+          if (chunk.length === 0) break;
+          held += chunk.length;
+          const slot: (typeof inFlight)[number] = {
+            done: evaluateChunk(session, call, chunk, chunkSize > 1),
+          };
+          void slot.done.then((outcome) => (slot.settled = outcome));
+          inFlight.push(slot);
+        }
       }
       if (inFlight.length === 0) break;
       let index = 0;
