@@ -58,3 +58,6 @@ export {
   type JobOutcome,
   type SerializedError,
 } from './executors/index.ts';
+// Straight from the file, not the fleet folder's index: that one loads BullMQ, which only fleet users need.
+export { awaitWorkers, type AwaitWorkersOptions } from './executors/fleet/await.ts';
+export type { WorkerInfo } from './executors/fleet/workers.ts';

@@ -27,10 +27,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run one job of a remote executor (used inside jobs)',
     load: async () => (await import('./oneshot.ts')).oneshotCommand,
   },
+  worker: {
+    summary: 'run jobs of a fleet executor from Redis on this machine',
+    load: async () => (await import('./worker.ts')).workerCommand,
+  },
 };
 
 /** Commands of the design that later versions bring. */
-const NOT_YET = new Set(['map', 'worker', 'ui', 'cache', 'profile']);
+const NOT_YET = new Set(['map', 'ui', 'cache', 'profile']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

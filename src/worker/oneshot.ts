@@ -34,7 +34,7 @@ export interface OneshotResult {
 const BATON_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Lets the extracted sources `import 'baton'` even when the image installs Baton outside their tree. */
-async function linkBaton(codeRoot: string): Promise<void> {
+export async function linkBaton(codeRoot: string): Promise<void> {
   const link = join(codeRoot, 'node_modules', 'baton');
   const current = await readlink(link).catch(() => undefined);
   if (current === BATON_ROOT) return;
