@@ -163,6 +163,30 @@ export class StoreError extends BatonError {
 }
 brand(StoreError, 'StoreError');
 
+/**
+ * A database server cannot be reached or refuses us. Names the server and database, never the
+ * password; `reason` says which, for code that wants to retry only when the server is unreachable.
+ */
+export class StoreConnectionError extends StoreError {
+  override readonly code: string = 'STORE_CONNECTION_ERROR';
+  readonly reason: 'unreachable' | 'authentication' | 'no-database' | 'permission';
+  /** `user@host:port/database`, without the password. */
+  readonly target: string;
+  constructor(
+    message: string,
+    where: { reason: StoreConnectionError['reason']; target: string },
+    options: BatonErrorOptions = {},
+  ) {
+    super(message, options);
+    this.reason = where.reason;
+    this.target = where.target;
+  }
+  override get name(): string {
+    return 'StoreConnectionError';
+  }
+}
+brand(StoreConnectionError, 'StoreConnectionError');
+
 /** Scratch space (a folder or object storage) cannot be reached, read or written. */
 export class ScratchError extends BatonError {
   override readonly code: string = 'SCRATCH_ERROR';

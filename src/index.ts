@@ -44,6 +44,7 @@ export {
   TimeoutError,
   CancelledError,
   StoreError,
+  StoreConnectionError,
   ScriptError,
   ScratchError,
 } from './errors.ts';

@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, type BatonConfig } from '../config/index.ts';
 import { UsageError } from '../errors.ts';
-import { openStore, type ExecutionRecord, type JobRecord, type Store } from '../store/index.ts';
+import {
+  backendStoreOptions,
+  openStore,
+  type ExecutionRecord,
+  type JobRecord,
+  type Store,
+} from '../store/index.ts';
 import { parseCommandArgs, parseCount, type Command } from './args.ts';
 import { formatTime, renderTable, span } from './format.ts';
 
@@ -70,7 +76,7 @@ async function openExistingStore(config: BatonConfig): Promise<Store | undefined
     const path = db.slice('sqlite:'.length);
     if (path !== ':memory:' && !existsSync(resolve(config.root, path))) return undefined;
   }
-  return openStore(db, { cwd: config.root, valuesDir: config.backend.valuesDir });
+  return openStore(db, backendStoreOptions(config));
 }
 
 function listing(executions: readonly ExecutionRecord[]): string {

@@ -8,7 +8,11 @@ export function describeConfig(config: BatonConfig): Record<string, unknown> {
   return {
     file: config.file ?? null, // null: the embedded defaults apply
     root: config.root,
-    backend: { db: redact(config.backend.db), valuesDir: config.backend.valuesDir ?? null }, // null: a temporary folder
+    backend: {
+      db: redact(config.backend.db),
+      valuesDir: config.backend.valuesDir ?? null, // null: a temporary folder, or inside PostgreSQL
+      ...(config.backend.values !== undefined ? { values: config.backend.values } : {}),
+    },
     executors,
   };
 }

@@ -27,6 +27,14 @@ const BACKEND_SHAPE = {
     .refine((path) => !path.includes('://'))
     .optional()
     .describe('a directory path'),
+  values: z
+    .string()
+    .min(1)
+    .refine((where) => !where.includes('://') || /^s3:\/\/[^/]+/.test(where))
+    .optional()
+    .describe('a folder path or "s3://bucket/prefix"'),
+  s3_endpoint: z.url().optional().describe('an http(s):// URL of an S3-compatible server'),
+  s3_path_style: z.boolean().optional().describe('true or false'),
 } satisfies OptionShape;
 
 export function isTable(value: unknown): value is Record<string, unknown> {
@@ -62,9 +70,28 @@ export function checkBackend(section: unknown, root: string, problems: Problem[]
   for (const key of Object.keys(rest)) issues.push(unknownKeyIssue(key, Object.keys(BACKEND_SHAPE)));
   for (const issue of issues) problems.push({ section: 'backend', ...issue });
   const db = typeof value.db === 'string' ? sqlitePath(value.db, root) : defaults.db;
-  if (typeof value.values_dir === 'string') return { db, valuesDir: resolve(root, value.values_dir) };
-  // A database that leaves nothing on disk keeps its large values off the project too.
-  return { db, valuesDir: db === MEMORY_DB ? undefined : defaults.valuesDir };
+  const backend: BackendConfig = { db, valuesDir: undefined };
+  if (typeof value.values === 'string' && typeof value.values_dir === 'string') {
+    problems.push({
+      section: 'backend',
+      key: 'values_dir',
+      message: 'values and values_dir both name the value store',
+      hint: 'keep values (a folder or s3://bucket/prefix) and remove values_dir',
+    });
+  }
+  const values = value.values ?? value.values_dir;
+  if (typeof values === 'string' && values.startsWith('s3://')) backend.values = values;
+  else if (typeof values === 'string') backend.valuesDir = resolve(root, values);
+  // A database that leaves nothing on disk keeps its large values off the project too, and a shared
+  // one keeps them inside itself unless told where the team's value store is.
+  else if (db !== MEMORY_DB && !POSTGRES.test(db)) backend.valuesDir = defaults.valuesDir;
+  if (value.s3_endpoint !== undefined || value.s3_path_style !== undefined) {
+    backend.s3 = {
+      endpoint: typeof value.s3_endpoint === 'string' ? value.s3_endpoint : undefined,
+      forcePathStyle: typeof value.s3_path_style === 'boolean' ? value.s3_path_style : undefined,
+    };
+  }
+  return backend;
 }
 
 interface SectionContext {

@@ -6,10 +6,15 @@ export interface BackendConfig {
   db: string;
   /**
    * Absolute directory of the value store; undefined for an in-memory database without `values_dir`,
-   * whose large values go to a temporary folder removed when the store closes.
+   * whose large values go to a temporary folder removed when the store closes, and for PostgreSQL
+   * without `values`, whose values all stay in the database.
    * @default `<root>/.baton/values`
    */
   valuesDir: string | undefined;
+  /** The value store when it is not a folder: `s3://bucket/prefix` (`values` in baton.toml). */
+  values?: string | undefined;
+  /** For an `s3://` value store: an S3-compatible server and its addressing. */
+  s3?: { endpoint: string | undefined; forcePathStyle: boolean | undefined } | undefined;
 }
 
 /** baton.toml after interpolation, validation and defaults. */

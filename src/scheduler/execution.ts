@@ -213,6 +213,46 @@ export class Execution {
       return cached;
     }
     if (this.settings.dryRun) return this.wouldRun(def, key, parent);
+    const claim = await this.claim(node, prepared, key);
+    if (claim.cached) {
+      parent?.childCallHashes?.push(claim.cached.callHash);
+      return claim.cached;
+    }
+    try {
+      return await this.compute(def, args, prepared, key, node);
+    } finally {
+      if (claim.owned) store.releaseCall?.(key);
+    }
+  }
+
+  /**
+   * In a store that other schedulers share, waits while another one computes the call, and takes its
+   * result when it is done; `owned` when this scheduler computes it (and must release it after).
+   */
+  private async claim(
+    node: JobNode,
+    prepared: Prepared,
+    key: string,
+  ): Promise<{ owned: boolean; cached?: CallResult }> {
+    const { store } = this.settings;
+    if (!store.claimCall || this.settings.cacheMode !== 'backend' || !prepared.options.cache)
+      return { owned: false };
+    for (;;) {
+      if ((await store.claimCall(key, this.settings.signal)) === 'owned') return { owned: true };
+      const cached = await this.fromCache(node, prepared, key);
+      if (cached) return { owned: false, cached };
+    }
+  }
+
+  private async compute(
+    def: TaskDef,
+    args: readonly unknown[],
+    prepared: Prepared,
+    key: string,
+    node: JobNode,
+  ): Promise<CallResult> {
+    const { store } = this.settings;
+    const parent = node.parent;
     if (!this.recordedTasks.has(prepared.taskHash)) {
       this.recordedTasks.add(prepared.taskHash);
       store.putTask({

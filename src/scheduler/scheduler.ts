@@ -8,7 +8,7 @@ import {
   type ExecutorEvent,
   type ExecutorLogger,
 } from '../executors/index.ts';
-import { newId, openStore, type Store } from '../store/index.ts';
+import { backendStoreOptions, newId, openStore, type Store } from '../store/index.ts';
 import { CallExpr, type Expr, type TaskOptions } from '../task/index.ts';
 import type { JobRunner } from './attempts.ts';
 import { refusedRun } from './context.ts';
@@ -115,9 +115,7 @@ export class Scheduler {
     if (!this.storeOpened) {
       this.storeOpened = this.options.store
         ? Promise.resolve(this.options.store)
-        : this.config().then((config) =>
-            openStore(config.backend.db, { cwd: config.root, valuesDir: config.backend.valuesDir }),
-          );
+        : this.config().then((config) => openStore(config.backend.db, backendStoreOptions(config)));
     }
     return this.storeOpened;
   }

@@ -28,5 +28,6 @@ export function unrecorded(store: Store): Store {
     getJob: (idOrPrefix) => store.getJob(idOrPrefix),
     getTask: (hash) => store.getTask(hash),
     describe: () => store.describe(),
+    info: () => store.info(),
   };
 }

@@ -40,6 +40,8 @@ export interface WriteBatch {
   jobs: RowBatch;
   cacheUpserts: FlatRows;
   cacheDeletes: string[];
+  /** Eval hashes whose call leases end in this batch (shared stores only). */
+  releases: string[];
   /** How many records the batch holds, for messages. */
   records: number;
 }
@@ -87,6 +89,7 @@ export function buildBatch(queue: WriteQueue): WriteBatch {
     jobs: rowBatch(queue.jobs),
     cacheUpserts: flatRows(CACHE_ENTRIES),
     cacheDeletes: [],
+    releases: [...queue.releases],
     records: queue.size,
   };
   for (const rec of queue.tasks.values()) encodeRecordInto(TASKS, rec, batch.tasks.values);

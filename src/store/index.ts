@@ -1,12 +1,15 @@
 // The provenance database and value store: public face of src/store.
-export { openStore, DEFAULT_DB_URL } from './open-store.ts';
+export { openStore, backendStoreOptions, isPostgresUrl, DEFAULT_DB_URL } from './open-store.ts';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
-export { SQLITE_MIGRATIONS, type Migration } from './migrations.ts';
+export { SQLITE_MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations.ts';
 export { newId, idTime } from './ids.ts';
 export { valueHash, isValueHash } from './value-files.ts';
 export type {
   Store,
   StoreDescription,
+  StoreInfo,
+  StoreCounts,
+  CallClaim,
   OpenStoreOptions,
   ExecutionRecord,
   ExecutionStatus,

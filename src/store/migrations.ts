@@ -1,4 +1,4 @@
-// Versioned schema changes of the SQLite store, and the code that applies the missing ones.
+// Versioned schema changes of the store, and the code that applies the missing ones to SQLite.
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
 
@@ -85,10 +85,31 @@ CREATE TABLE tags (
 CREATE INDEX tags_by_key ON tags (key, value);
 `;
 
-/** Every migration of the SQLite store, oldest first. */
+// Calls a scheduler is computing right now, in a store several schedulers share (PostgreSQL): the
+// first to insert an eval hash computes it, the others wait. owner_key is the advisory lock the
+// owner's database session holds while it lives, so the lease of a killed scheduler passes on at once.
+const CALL_LEASES = `
+CREATE TABLE call_leases (
+  eval_hash TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  owner_key INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  acquired_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/**
+ * Every migration of the store, oldest first. Written for SQLite; the PostgreSQL store applies the
+ * same list through a small translation of types (src/store/postgres/ddl.ts), so both keep one schema.
+ */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
+  { version: 2, name: 'call leases', sql: CALL_LEASES },
 ];
+
+/** The schema version this Baton writes. */
+export const LATEST_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
 
 const MIGRATIONS_TABLE = `
 CREATE TABLE IF NOT EXISTS schema_migrations (

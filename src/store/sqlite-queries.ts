@@ -1,7 +1,14 @@
 // Every SQL statement of the SQLite store, one small named method each, prepared once and reused.
 import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from 'node:sqlite';
 import { CACHE_ENTRIES, decodeRow, EXECUTIONS, JOBS, TASKS, type TableSpec } from './records.ts';
-import type { CacheEntry, ExecutionCounts, ExecutionRecord, JobRecord, TaskRecord } from './types.ts';
+import type {
+  CacheEntry,
+  ExecutionCounts,
+  ExecutionRecord,
+  JobRecord,
+  StoreCounts,
+  TaskRecord,
+} from './types.ts';
 import type { ValueRow } from './write-queue.ts';
 
 type Row = Record<string, SQLOutputValue>;
@@ -199,6 +206,27 @@ export class SqliteQueries {
       upper,
     );
     return { rows, matches: Number(count?.n ?? 0) };
+  }
+
+  schemaVersion(): number {
+    return Number(this.stmt('SELECT max(version) AS version FROM schema_migrations').get()?.version ?? 0);
+  }
+
+  counts(): StoreCounts {
+    const count = (sql: string) => Number(this.stmt(sql).get()?.n ?? 0);
+    const inline = this.stmt(
+      'SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM "values" WHERE data IS NOT NULL',
+    ).get();
+    return {
+      executions: count('SELECT count(*) AS n FROM executions'),
+      jobs: count('SELECT count(*) AS n FROM jobs'),
+      tasks: count('SELECT count(*) AS n FROM tasks'),
+      cacheEntries: count('SELECT count(*) AS n FROM cache_entries'),
+      values: count('SELECT count(*) AS n FROM "values"'),
+      inlineValues: Number(inline?.n ?? 0),
+      inlineBytes: Number(inline?.bytes ?? 0),
+      leases: count('SELECT count(*) AS n FROM call_leases'),
+    };
   }
 
   execution(row: Row): ExecutionRecord {

@@ -6,7 +6,7 @@ import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
 import { InlineWriter, ThreadWriter, type BatchWriter } from './batch-writer.ts';
 import { MEMORY_PATH, openConnection } from './connection.ts';
-import { migrate, SQLITE_MIGRATIONS, type Migration } from './migrations.ts';
+import { LATEST_SCHEMA_VERSION, migrate, SQLITE_MIGRATIONS, type Migration } from './migrations.ts';
 import { SqliteQueries } from './sqlite-queries.ts';
 import type {
   CacheEntry,
@@ -16,8 +16,10 @@ import type {
   JobRecord,
   Store,
   StoreDescription,
+  StoreInfo,
   TaskRecord,
 } from './types.ts';
+import type { ValueBlobListener, ValueBlobs } from './value-blobs.ts';
 import { isValueHash, valueHash, ValueFiles } from './value-files.ts';
 import { WriteBuffer } from './write-buffer.ts';
 
@@ -28,6 +30,8 @@ export interface SqliteStoreOptions {
   valuesDir?: string | undefined;
   /** Values up to this many bytes are kept inside the database. @default 65536 */
   inlineLimit?: number | undefined;
+  /** Another place for large values (an S3 bucket); `valuesDir` is then not used. @default files in `valuesDir` */
+  valueStore?: ((listener: ValueBlobListener) => ValueBlobs) | undefined;
   /** @default SQLITE_MIGRATIONS */
   migrations?: readonly Migration[] | undefined;
   /** How long a write may wait in memory before it is flushed, in ms. @default 25 */
@@ -57,7 +61,7 @@ function checkPaging(method: string, name: string, value: number | undefined, fa
 interface OpenState {
   db: DatabaseSync;
   queries: SqliteQueries;
-  files: ValueFiles;
+  files: ValueBlobs;
   buffer: WriteBuffer;
 }
 
@@ -98,13 +102,15 @@ export class SqliteStore implements Store {
   private async openOnce(): Promise<void> {
     if (this.state) return;
     const memory = this.path === MEMORY_PATH;
-    let valuesDir: string;
+    let valuesDir = '';
     try {
       if (!memory) await mkdir(dirname(this.path), { recursive: true });
-      valuesDir = this.valuesDir ??= memory
-        ? await mkdtemp(join(tmpdir(), 'baton-values-'))
-        : join(dirname(this.path), 'values');
-      await mkdir(valuesDir, { recursive: true });
+      if (!this.options.valueStore) {
+        valuesDir = this.valuesDir ??= memory
+          ? await mkdtemp(join(tmpdir(), 'baton-values-'))
+          : join(dirname(this.path), 'values');
+        await mkdir(valuesDir, { recursive: true });
+      }
     } catch (cause) {
       throw new StoreError(`cannot create the folders of database ${this.path}: ${String(cause)}`, {
         cause,
@@ -136,7 +142,7 @@ export class SqliteStore implements Store {
             inline,
           );
     // Writes end after open() returns, when `state` is set.
-    const files = new ValueFiles(valuesDir, {
+    const listener: ValueBlobListener = {
       written: (hash, size) => {
         const buffer = this.state?.buffer;
         buffer?.queue.values.set(hash, { size, data: null, createdAt: Date.now() });
@@ -147,13 +153,14 @@ export class SqliteStore implements Store {
         // The cache must never point at a value that was not written.
         buffer?.queue.dropCacheFor(hash);
         buffer?.defer(
-          new StoreError(`cannot write value ${hash} to ${valuesDir}: ${String(error)}`, {
+          new StoreError(`cannot write value ${hash} to ${files.location}: ${String(error)}`, {
             cause: error,
             hint: 'check free space and permissions of the values folder; the call will be recomputed next time',
           }),
         );
       },
-    });
+    };
+    const files = this.options.valueStore?.(listener) ?? new ValueFiles(valuesDir, listener);
     const buffer = new WriteBuffer({
       path: this.path,
       writer,
@@ -173,6 +180,7 @@ export class SqliteStore implements Store {
     } finally {
       this.state = undefined;
       state.db.close();
+      await state.files.close?.();
       if (this.path === MEMORY_PATH && this.options.valuesDir === undefined && this.valuesDir) {
         await rm(this.valuesDir, { recursive: true, force: true });
         this.valuesDir = undefined;
@@ -362,6 +370,18 @@ export class SqliteStore implements Store {
       });
     }
     return rows[0];
+  }
+
+  async info(): Promise<StoreInfo> {
+    const queries = await this.readable();
+    return {
+      description: this.describe(),
+      schemaVersion: queries.schemaVersion(),
+      latestVersion: LATEST_SCHEMA_VERSION,
+      counts: queries.counts(),
+      inlineLimit: this.inlineLimit,
+      valuesLocation: this.live().files.location,
+    };
   }
 
   private live(): OpenState {

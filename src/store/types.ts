@@ -1,5 +1,6 @@
 // Public types of the store: records, queries and the Store interface every backend implements.
 import type { SerializedError } from '../executors/index.ts';
+import type { S3ScratchOptions } from '../scratch/index.ts';
 
 export type ExecutionStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -104,11 +105,53 @@ export interface JobQuery {
   offset?: number | undefined;
 }
 
-export interface StoreDescription {
-  kind: 'sqlite';
-  /** Absolute path of the database file, or `:memory:`. */
-  path: string;
+export type StoreDescription =
+  | {
+      kind: 'sqlite';
+      /** Absolute path of the database file, or `:memory:`. */
+      path: string;
+    }
+  | {
+      kind: 'postgres';
+      /** The database URL without its password (and without `schema`). */
+      url: string;
+      /** The PostgreSQL schema that holds Baton's tables. */
+      schema: string;
+    };
+
+/** Rows per table, for `baton db info`. */
+export interface StoreCounts {
+  executions: number;
+  jobs: number;
+  tasks: number;
+  cacheEntries: number;
+  values: number;
+  /** Values whose bytes are inside the database, and their total size. */
+  inlineValues: number;
+  inlineBytes: number;
+  /** Calls that a scheduler is computing right now (shared stores). */
+  leases: number;
 }
+
+/** What `baton db info` shows: where the store is, its schema version, counts and where values live. */
+export interface StoreInfo {
+  description: StoreDescription;
+  schemaVersion: number;
+  /** The newest schema version this Baton knows. */
+  latestVersion: number;
+  counts: StoreCounts;
+  /** Values up to this many bytes are kept inside the database. */
+  inlineLimit: number;
+  /** Folder path or URI of the larger values; undefined when every value is inside the database. */
+  valuesLocation: string | undefined;
+}
+
+/**
+ * What waiting for a call in a shared store came to: `owned` when this scheduler now holds the
+ * call's lease and must compute it (and then `releaseCall`), `settled` when another scheduler
+ * finished or gave up the call, so the cache is worth another look.
+ */
+export type CallClaim = 'owned' | 'settled';
 
 /**
  * The provenance database and value store. Writes are queued in memory and flushed in batches;
@@ -151,6 +194,16 @@ export interface Store {
   getJob(idOrPrefix: string): Promise<JobRecord | undefined>;
   getTask(hash: string): Promise<TaskRecord | undefined>;
   describe(): StoreDescription;
+  /** Schema version, row counts and where values live. */
+  info(): Promise<StoreInfo>;
+  /**
+   * Stores that several schedulers share: waits until this scheduler may compute the call (it then
+   * holds a lease on the eval hash until `releaseCall`) or another scheduler has settled it. A
+   * lease whose scheduler died passes on. Rejects with a CancelledError when `signal` aborts.
+   */
+  claimCall?(evalHash: string, signal: AbortSignal): Promise<CallClaim>;
+  /** Ends this scheduler's lease on a call, once what it wrote for the call (cache entry included) is committed. */
+  releaseCall?(evalHash: string): void;
 }
 
 export interface OpenStoreOptions {
@@ -158,6 +211,19 @@ export interface OpenStoreOptions {
   cwd?: string | undefined;
   /** Where values above `inlineLimit` are kept as files. @default `values/` beside the database file (`.baton/values`) */
   valuesDir?: string | undefined;
-  /** Values up to this many bytes are kept inside the database. @default 65536 */
+  /** Values up to this many bytes are kept inside the database. @default 65536; for PostgreSQL without `values`, every value */
   inlineLimit?: number | undefined;
+  /**
+   * The value store for values above `inlineLimit`: a folder (relative to `cwd`) or `s3://bucket/prefix`;
+   * wins over `valuesDir`. @default `valuesDir`; for PostgreSQL, none (values stay in the database)
+   */
+  values?: string | undefined;
+  /** For an `s3://` value store: endpoint, path-style addressing, region, credentials. */
+  s3?: S3ScratchOptions | undefined;
+  /**
+   * Bring a PostgreSQL database with an older schema up to date (`baton db upgrade`). Without it, an
+   * empty database gets the schema and an older one is refused: upgrading a shared store is a
+   * decision for its team. SQLite databases are always upgraded. @default false
+   */
+  upgrade?: boolean | undefined;
 }

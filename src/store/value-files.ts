@@ -2,6 +2,7 @@
 import { hash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ValueBlobListener, ValueBlobs } from './value-blobs.ts';
 
 const VALUE_HASH = /^[0-9a-f]{64}$/;
 
@@ -16,14 +17,11 @@ export function isValueHash(value: string): boolean {
 }
 
 /** What happens when a started write ends. */
-export interface ValueFileListener {
-  written(hash: string, size: number): void;
-  failed(hash: string, error: unknown): void;
-}
+export type ValueFileListener = ValueBlobListener;
 
 let tempCounter = 0;
 
-export class ValueFiles {
+export class ValueFiles implements ValueBlobs {
   readonly dir: string;
   private readonly listener: ValueFileListener;
   private readonly inFlight = new Map<string, { bytes: Uint8Array; done: Promise<void> }>();
@@ -31,6 +29,10 @@ export class ValueFiles {
   constructor(dir: string, listener: ValueFileListener) {
     this.dir = dir;
     this.listener = listener;
+  }
+
+  get location(): string {
+    return this.dir;
   }
 
   pathOf(valueHash: string): string {

@@ -5,14 +5,14 @@ import { buildBatch, type WriteBatch } from './batch.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import { isBusy } from './connection.ts';
 import type { CacheEntry, TaskRecord } from './types.ts';
-import type { ValueFiles } from './value-files.ts';
+import type { ValueBlobs } from './value-blobs.ts';
 import { WriteQueue } from './write-queue.ts';
 
 export interface WriteBufferOptions {
-  /** The database path, for messages. */
+  /** The database path (or URL without its password), for messages. */
   path: string;
   writer: BatchWriter;
-  files: ValueFiles;
+  files: ValueBlobs;
   /** @default 25 */
   flushInterval?: number | undefined;
   /** @default 20000 */
@@ -158,10 +158,12 @@ export class WriteBuffer {
 
   private startBatch(): void {
     if (this.inFlight || this.stopped) return;
+    if (this.queue.size === 0) return;
     const held = this.heldCacheEntries();
-    if (this.queue.size === held.size) return;
     const snapshot = this.queue;
     this.queue = snapshot.takeHeld(held);
+    // Everything queued waits for a value file.
+    if (snapshot.size === 0) return;
     let batch: WriteBatch;
     try {
       batch = buildBatch(snapshot);

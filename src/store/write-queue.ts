@@ -60,6 +60,8 @@ export class WriteQueue {
   /** null marks a delete. */
   readonly cache = new Map<string, CacheEntry | null>();
   readonly values = new Map<string, ValueRow>();
+  /** Calls this scheduler claimed in a shared store and is done with: their leases end with this batch. */
+  readonly releases = new Set<string>();
 
   get size(): number {
     return (
@@ -67,7 +69,8 @@ export class WriteQueue {
       this.jobs.pending.size +
       this.tasks.size +
       this.cache.size +
-      this.values.size
+      this.values.size +
+      this.releases.size
     );
   }
 
@@ -93,7 +96,10 @@ export class WriteQueue {
     }
   }
 
-  /** Moves the `held` cache entries (waiting for their value file) into a new queue and returns it. */
+  /**
+   * Moves the `held` cache entries (waiting for their value file) into a new queue and returns it,
+   * with the releases of their calls: a lease must outlive the wait for the call's cache entry.
+   */
   takeHeld(held: ReadonlySet<string>): WriteQueue {
     const rest = new WriteQueue();
     for (const evalHash of held) {
@@ -101,6 +107,7 @@ export class WriteQueue {
       if (entry === undefined) continue;
       rest.cache.set(evalHash, entry);
       this.cache.delete(evalHash);
+      if (this.releases.delete(evalHash)) rest.releases.add(evalHash);
     }
     return rest;
   }

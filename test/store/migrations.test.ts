@@ -5,8 +5,11 @@ import { DatabaseSync } from 'node:sqlite';
 import { SqliteStore, SQLITE_MIGRATIONS, type Migration } from '../../src/store/index.ts';
 import { execution, job, tempDir } from './fixtures.ts';
 
-const V2: Migration = {
-  version: 2,
+const LATEST = SQLITE_MIGRATIONS.length;
+const SHIPPED = SQLITE_MIGRATIONS.map((m) => m.version);
+/** A migration after the shipped ones, as the next release would add. */
+const NEXT: Migration = {
+  version: LATEST + 1,
   name: 'jobs record their worker',
   sql: 'ALTER TABLE jobs ADD COLUMN worker TEXT; CREATE INDEX jobs_by_worker ON jobs (worker);',
 };
@@ -47,6 +50,7 @@ test('a new database gets every migration and records each version', async () =>
   );
   assert.deepEqual(tables, [
     'cache_entries',
+    'call_leases',
     'executions',
     'jobs',
     'schema_migrations',
@@ -54,22 +58,22 @@ test('a new database gets every migration and records each version', async () =>
     'tasks',
     'values',
   ]);
-  assert.deepEqual(inspect(path, versions), [1]);
+  assert.deepEqual(inspect(path, versions), SHIPPED);
 });
 
-test('a version 1 database is brought to version 2 and keeps its rows', async () => {
+test('a database of the shipped schema is brought to the next version and keeps its rows', async () => {
   const path = await dbPath();
-  const v1 = await openWith(path, SQLITE_MIGRATIONS);
+  const current = await openWith(path, SQLITE_MIGRATIONS);
   const exec = execution();
   const first = job(exec.id);
-  v1.putExecution(exec);
-  v1.putJob(first);
-  await v1.close();
+  current.putExecution(exec);
+  current.putJob(first);
+  await current.close();
 
-  const v2 = await openWith(path, [...SQLITE_MIGRATIONS, V2]);
-  assert.deepEqual(await v2.getJob(first.id), first);
-  await v2.close();
-  assert.deepEqual(inspect(path, versions), [1, 2]);
+  const next = await openWith(path, [...SQLITE_MIGRATIONS, NEXT]);
+  assert.deepEqual(await next.getJob(first.id), first);
+  await next.close();
+  assert.deepEqual(inspect(path, versions), [...SHIPPED, LATEST + 1]);
   const columns = inspect(path, (db) =>
     db
       .prepare('PRAGMA table_info(jobs)')
@@ -81,18 +85,21 @@ test('a version 1 database is brought to version 2 and keeps its rows', async ()
 
 test('opening an up-to-date database applies nothing', async () => {
   const path = await dbPath();
-  await (await openWith(path, [...SQLITE_MIGRATIONS, V2])).close();
-  await (await openWith(path, [...SQLITE_MIGRATIONS, V2])).close();
-  assert.deepEqual(inspect(path, versions), [1, 2]);
+  await (await openWith(path, [...SQLITE_MIGRATIONS, NEXT])).close();
+  await (await openWith(path, [...SQLITE_MIGRATIONS, NEXT])).close();
+  assert.deepEqual(inspect(path, versions), [...SHIPPED, LATEST + 1]);
 });
 
 test('a database newer than the code is refused with a StoreError naming it and its version', async () => {
   const path = await dbPath();
-  await (await openWith(path, [...SQLITE_MIGRATIONS, V2])).close();
+  await (await openWith(path, [...SQLITE_MIGRATIONS, NEXT])).close();
   await assert.rejects(openWith(path, SQLITE_MIGRATIONS), (error: Error & { hint?: string }) => {
     assert.equal(error.name, 'StoreError');
     assert.ok(error.message.includes(path), error.message);
-    assert.match(error.message, /schema version 2, newer than this Baton knows \(1\)/);
+    assert.ok(
+      error.message.includes(`schema version ${LATEST + 1}, newer than this Baton knows (${LATEST})`),
+      error.message,
+    );
     assert.match(error.hint ?? '', /upgrade Baton/);
     return true;
   });
@@ -102,23 +109,23 @@ test('a failing migration leaves the database as it was', async () => {
   const path = await dbPath();
   await (await openWith(path, SQLITE_MIGRATIONS)).close();
   const broken: Migration = {
-    version: 2,
+    version: LATEST + 1,
     name: 'broken',
     sql: 'CREATE TABLE half (a); SELECT * FROM missing_table;',
   };
   await assert.rejects(openWith(path, [...SQLITE_MIGRATIONS, broken]), {
     name: 'StoreError',
-    message: /migration 2 \(broken\) failed on database .*baton\.db/,
+    message: new RegExp(`migration ${LATEST + 1} \\(broken\\) failed on database .*baton\\.db`),
   });
-  assert.deepEqual(inspect(path, versions), [1]);
+  assert.deepEqual(inspect(path, versions), SHIPPED);
   const half = inspect(path, (db) => db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get());
   assert.equal(half, undefined);
 });
 
 test('a migration list with a gap is a StoreError', async () => {
   const path = await dbPath();
-  await assert.rejects(openWith(path, [...SQLITE_MIGRATIONS, { ...V2, version: 3 }]), {
+  await assert.rejects(openWith(path, [...SQLITE_MIGRATIONS, { ...NEXT, version: LATEST + 2 }]), {
     name: 'StoreError',
-    message: /out of order at version 3/,
+    message: new RegExp(`out of order at version ${LATEST + 2}`),
   });
 });

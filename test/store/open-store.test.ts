@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { StoreConnectionError, StoreError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/index.ts';
 import { cacheEntry, execution, job, task, tempDir, withoutCounts } from './fixtures.ts';
 
@@ -45,14 +46,23 @@ test('everything written survives close() and a new openStore()', async () => {
   await reopened.close();
 });
 
-test('a PostgreSQL URL is refused for now, without printing its password', async () => {
-  await assert.rejects(openStore('postgres://alice:s3cret@db.example.com/baton'), (error: Error) => {
-    assert.equal(error.name, 'StoreError');
-    assert.match(error.message, /PostgreSQL support arrives with the team-store issue/);
-    assert.match(error.message, /postgres:\/\/alice:\*\*\*@db\.example\.com\/baton/);
-    assert.doesNotMatch(error.message, /s3cret/);
-    return true;
-  });
+test('a PostgreSQL server that does not answer is a StoreConnectionError without the password', async () => {
+  await assert.rejects(
+    openStore('postgres://alice:s3cret@127.0.0.1:1/baton'),
+    (error: Error & { hint?: string }) => {
+      assert.ok(error instanceof StoreConnectionError);
+      assert.ok(error instanceof StoreError);
+      assert.equal(error.reason, 'unreachable');
+      assert.equal(error.target, 'alice@127.0.0.1:1/baton');
+      assert.match(
+        error.message,
+        /cannot reach PostgreSQL for connecting to postgres:\/\/alice@127\.0\.0\.1:1\/baton/,
+      );
+      assert.match(error.hint ?? '', /PostgreSQL runs on 127\.0\.0\.1:1/);
+      assert.doesNotMatch(`${error.message} ${error.hint}`, /s3cret/);
+      return true;
+    },
+  );
 });
 
 test('an unknown URL scheme is a StoreError that names the URL and the accepted forms', async () => {

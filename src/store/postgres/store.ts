@@ -1,0 +1,389 @@
+// The Store on PostgreSQL, for a team: the same schema and write path as the SQLite store (queued,
+// coalesced, batched), committed by PostgresWriter; large values in a shared value store (S3 or a
+// folder); leases so that schedulers sharing the store compute each call once.
+import type pg from 'pg';
+import { StoreError } from '../../errors.ts';
+import { openScratch, type S3ScratchOptions } from '../../scratch/index.ts';
+import { newId } from '../ids.ts';
+import { LATEST_SCHEMA_VERSION, SQLITE_MIGRATIONS } from '../migrations.ts';
+import { ScratchValues } from '../scratch-values.ts';
+import type {
+  CacheEntry,
+  CallClaim,
+  ExecutionQuery,
+  ExecutionRecord,
+  JobQuery,
+  JobRecord,
+  Store,
+  StoreDescription,
+  StoreInfo,
+  TaskRecord,
+} from '../types.ts';
+import type { ValueBlobListener, ValueBlobs } from '../value-blobs.ts';
+import { isValueHash, valueHash, ValueFiles } from '../value-files.ts';
+import { WriteBuffer } from '../write-buffer.ts';
+import { createPool } from './connect.ts';
+import { migratePostgres, schemaVersion } from './ddl.ts';
+import { storeFailure } from './errors.ts';
+import { CallLeases } from './leases.ts';
+import * as reads from './reads.ts';
+import { parsePostgresUrl, type PostgresTarget } from './url.ts';
+import { PostgresWriter } from './writer.ts';
+import { checkPaging, LookupBatch } from './lookups.ts';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user[:password]@host[:port]/database[?schema=NAME]`. */
+  url: string;
+  /** Where values above `inlineLimit` go: an absolute folder path or `s3://bucket/prefix`. @default none: every value in the database */
+  values?: string | undefined;
+  s3?: S3ScratchOptions | undefined;
+  /** @default 65536 with a value store, else unlimited */
+  inlineLimit?: number | undefined;
+  /** Upgrade an older schema (`baton db upgrade`); an empty database is always set up. @default false */
+  upgrade?: boolean | undefined;
+  /** Connections in the pool. @default 4 */
+  poolSize?: number | undefined;
+  /** How often a waiting scheduler looks for calls whose owner died, in ms. @default 1000 */
+  leasePollInterval?: number | undefined;
+  /** @default 25 */
+  flushInterval?: number | undefined;
+  /** @default 20000 */
+  maxBatch?: number | undefined;
+  /** @default 30000 */
+  backlogLimit?: number | undefined;
+}
+
+interface OpenState {
+  pool: pg.Pool;
+  files: ValueBlobs | undefined;
+  buffer: WriteBuffer;
+  leases: CallLeases;
+  caches: LookupBatch<CacheEntry>;
+  values: LookupBatch<Uint8Array | null>;
+}
+
+export class PostgresStore implements Store {
+  readonly target: PostgresTarget;
+  readonly inlineLimit: number;
+  /** This store's id: the owner of its leases. */
+  readonly owner = newId();
+  private readonly options: PostgresStoreOptions;
+  private state: OpenState | undefined;
+  private opening: Promise<void> | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    this.options = options;
+    this.target = parsePostgresUrl(options.url);
+    this.inlineLimit = options.inlineLimit ?? (options.values ? 64 * 1024 : Number.POSITIVE_INFINITY);
+  }
+
+  describe(): StoreDescription {
+    return { kind: 'postgres', url: this.target.display, schema: this.target.schema };
+  }
+
+  open(): Promise<void> {
+    this.opening ??= this.openOnce().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async openOnce(): Promise<void> {
+    if (this.state) return;
+    const target = this.target;
+    const pool = createPool(target, this.options.poolSize ?? 4);
+    try {
+      const client = await pool.connect().catch((error: unknown) => {
+        throw storeFailure(target, 'connecting to', error);
+      });
+      try {
+        await migratePostgres(client, target, SQLITE_MIGRATIONS, { upgrade: this.options.upgrade ?? false });
+      } catch (error) {
+        throw storeFailure(target, 'setting up the schema of', error);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+    const listener: ValueBlobListener = {
+      written: (hash, size) => {
+        const buffer = this.state?.buffer;
+        buffer?.queue.values.set(hash, { size, data: null, createdAt: Date.now() });
+        buffer?.changed();
+      },
+      failed: (hash, error) => {
+        const buffer = this.state?.buffer;
+        buffer?.queue.dropCacheFor(hash);
+        buffer?.defer(
+          new StoreError(`cannot write value ${hash} to ${files?.location}: ${String(error)}`, {
+            cause: error,
+            hint: 'check that the value store is reachable and writable; the call will be recomputed next time',
+          }),
+        );
+      },
+    };
+    const values = this.options.values;
+    const files: ValueBlobs | undefined =
+      values === undefined
+        ? undefined
+        : values.includes('://')
+          ? new ScratchValues(openScratch(values, { s3: this.options.s3 }), listener)
+          : new ValueFiles(values, listener);
+    const buffer = new WriteBuffer({
+      path: target.display,
+      writer: new PostgresWriter(pool, this.owner),
+      files: files ?? NO_FILES,
+      flushInterval: this.options.flushInterval,
+      maxBatch: this.options.maxBatch,
+      backlogLimit: this.options.backlogLimit,
+    });
+    const leases = new CallLeases({
+      target,
+      pool,
+      owner: this.owner,
+      pollInterval: this.options.leasePollInterval,
+    });
+    const failure = (doing: string) => (error: unknown) => storeFailure(target, doing, error);
+    this.state = {
+      pool,
+      files,
+      buffer,
+      leases,
+      caches: new LookupBatch((keys) => reads.selectCaches(pool, keys), failure('reading the call cache of')),
+      values: new LookupBatch((keys) => reads.selectValues(pool, keys), failure('reading values from')),
+    };
+  }
+
+  async close(): Promise<void> {
+    const state = this.state;
+    if (!state) return;
+    try {
+      await state.buffer.close();
+    } finally {
+      this.state = undefined;
+      await state.leases.close();
+      await state.pool.end().catch(() => undefined);
+      await state.files?.close?.();
+    }
+    const error = state.buffer.takeError();
+    if (error) throw error;
+  }
+
+  async flush(): Promise<void> {
+    const { buffer } = this.live();
+    await buffer.flush();
+    const error = buffer.takeError();
+    if (error) throw error;
+  }
+
+  pressure(): Promise<void> | undefined {
+    return this.state?.buffer.pressure();
+  }
+
+  putExecution(rec: ExecutionRecord): void {
+    const { buffer } = this.live();
+    buffer.queue.executions.put(rec);
+    buffer.changed();
+  }
+
+  updateExecution(id: string, patch: Partial<ExecutionRecord>): void {
+    const { buffer } = this.live();
+    buffer.queue.executions.update(id, patch);
+    buffer.changed();
+  }
+
+  putJob(rec: JobRecord): void {
+    const { buffer } = this.live();
+    buffer.queue.jobs.put(rec);
+    buffer.changed();
+  }
+
+  updateJob(id: string, patch: Partial<JobRecord>): void {
+    const { buffer } = this.live();
+    buffer.queue.jobs.update(id, patch);
+    buffer.changed();
+  }
+
+  putTask(rec: TaskRecord): void {
+    const { buffer } = this.live();
+    buffer.queue.putTask(rec);
+    buffer.changed();
+  }
+
+  putCache(entry: CacheEntry): void {
+    const { buffer } = this.live();
+    buffer.queue.putCache(entry);
+    buffer.changed();
+  }
+
+  deleteCache(evalHash: string): void {
+    const { buffer } = this.live();
+    buffer.queue.deleteCache(evalHash);
+    buffer.changed();
+  }
+
+  async getCache(evalHash: string): Promise<CacheEntry | undefined> {
+    const { buffer, caches } = this.live();
+    const queued = buffer.cacheEntry(evalHash);
+    if (queued !== undefined) return queued === null ? undefined : { ...queued };
+    return caches.get(evalHash);
+  }
+
+  putValue(bytes: Uint8Array): string {
+    const { buffer, files } = this.live();
+    const hash = valueHash(bytes);
+    if (files && bytes.byteLength > this.inlineLimit) {
+      files.write(hash, bytes);
+    } else if (!buffer.queue.values.has(hash)) {
+      buffer.queue.values.set(hash, {
+        size: bytes.byteLength,
+        data: new Uint8Array(bytes),
+        createdAt: Date.now(),
+      });
+      buffer.changed();
+    }
+    return hash;
+  }
+
+  async getValue(hash: string): Promise<Uint8Array | undefined> {
+    const { buffer, files, values } = this.live();
+    if (!isValueHash(hash)) return undefined;
+    const queued = buffer.value(hash);
+    if (queued) return new Uint8Array(queued);
+    let bytes: Uint8Array | undefined = (await values.get(hash)) ?? undefined;
+    if (!bytes && files) {
+      try {
+        bytes = await files.read(hash);
+      } catch (cause) {
+        throw new StoreError(`cannot read value ${files.pathOf(hash)}: ${String(cause)}`, {
+          cause,
+          hint: 'check that the value store is reachable and that its credentials may read it',
+        });
+      }
+    }
+    if (bytes && valueHash(bytes) === hash) return bytes;
+    // Lost or corrupt: forgotten with the cache entries that point at it, so the call is recomputed.
+    const state = this.live();
+    state.buffer.queue.dropCacheFor(hash);
+    await reads.forgetValue(state.pool, hash).catch(() => undefined);
+    await files?.remove(hash).catch(() => undefined);
+    return undefined;
+  }
+
+  async listExecutions(q: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
+    const limit = checkPaging('listExecutions', 'limit', q.limit, 100);
+    const offset = checkPaging('listExecutions', 'offset', q.offset, 0);
+    const pool = await this.readable();
+    return this.reading('listing executions in', () =>
+      reads.selectExecutions(pool, { status: q.status, taskName: q.taskName, since: q.since, limit, offset }),
+    );
+  }
+
+  async getExecution(idOrPrefix: string): Promise<ExecutionRecord | undefined> {
+    if (idOrPrefix === '') return undefined;
+    const pool = await this.readable();
+    const found = await this.reading('reading an execution from', () =>
+      reads.selectExecution(pool, idOrPrefix),
+    );
+    return this.unique(found, 'executions', idOrPrefix);
+  }
+
+  async listJobs(executionId: string, q: JobQuery = {}): Promise<JobRecord[]> {
+    const limit = checkPaging('listJobs', 'limit', q.limit, -1);
+    const offset = checkPaging('listJobs', 'offset', q.offset, 0);
+    const pool = await this.readable();
+    return this.reading('listing jobs in', () => reads.selectJobs(pool, executionId, limit, offset));
+  }
+
+  async getJob(idOrPrefix: string): Promise<JobRecord | undefined> {
+    if (idOrPrefix === '') return undefined;
+    const pool = await this.readable();
+    const found = await this.reading('reading a job from', () => reads.selectJob(pool, idOrPrefix));
+    return this.unique(found, 'jobs', idOrPrefix);
+  }
+
+  async getTask(hash: string): Promise<TaskRecord | undefined> {
+    const { buffer, pool } = this.live();
+    const queued = buffer.task(hash);
+    return queued ? { ...queued } : this.reading('reading a task from', () => reads.selectTask(pool, hash));
+  }
+
+  async info(): Promise<StoreInfo> {
+    const pool = await this.readable();
+    const [version, counts] = await this.reading('counting the rows of', () =>
+      Promise.all([schemaVersion(pool, this.target), reads.selectCounts(pool)]),
+    );
+    return {
+      description: this.describe(),
+      schemaVersion: version,
+      latestVersion: LATEST_SCHEMA_VERSION,
+      counts,
+      inlineLimit: this.inlineLimit,
+      valuesLocation: this.live().files?.location,
+    };
+  }
+
+  claimCall(evalHash: string, signal: AbortSignal): Promise<CallClaim> {
+    return this.live().leases.claim(evalHash, signal);
+  }
+
+  releaseCall(evalHash: string): void {
+    const { buffer } = this.live();
+    buffer.queue.releases.add(evalHash);
+    buffer.changed();
+  }
+
+  private unique<R>(
+    found: { record: R | undefined; matches: number },
+    table: string,
+    prefix: string,
+  ): R | undefined {
+    if (found.matches > 1) {
+      throw new StoreError(
+        `id prefix '${prefix}' matches ${found.matches} ${table} in database ${this.target.display}`,
+        {
+          hint: 'give more characters of the id',
+        },
+      );
+    }
+    return found.record;
+  }
+
+  private async reading<T>(doing: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw storeFailure(this.target, doing, error);
+    }
+  }
+
+  private live(): OpenState {
+    if (!this.state) {
+      throw new StoreError(`the store for database ${this.target.display} is not open`, {
+        hint: 'call open() first (openStore() does), and do not use the store after close()',
+      });
+    }
+    return this.state;
+  }
+
+  /** The pool, once queued rows are committed, so that CLI and dashboard reads see them. */
+  private async readable(): Promise<pg.Pool> {
+    await this.live().buffer.commitForRead();
+    return this.live().pool;
+  }
+}
+
+/** Without a value store every value is inline: nothing is ever being written elsewhere. */
+const NO_FILES: ValueBlobs = {
+  location: '',
+  pathOf: (hash) => hash,
+  write: () => undefined,
+  pending: () => undefined,
+  isWriting: () => false,
+  writing: 0,
+  settled: async () => undefined,
+  read: async () => undefined,
+  remove: async () => undefined,
+};
