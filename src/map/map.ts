@@ -2,7 +2,13 @@
 // free up, so an iterable of millions never sits in memory; every item (or chunk of items) is a cached
 // call, so a map that was killed and is started again reuses what had finished.
 import { CancelledError, TaskError, UsageError } from '../errors.ts';
-import { Scheduler, type CacheMode, type RunSession, type SchedulerOptions } from '../scheduler/index.ts';
+import {
+  Scheduler,
+  type CacheMode,
+  type RunSession,
+  type SchedulerOptions,
+  type SpeculationOptions,
+} from '../scheduler/index.ts';
 import type { SchedulerEvent } from '../scheduler/index.ts';
 import type { Task } from '../task/index.ts';
 import { mapChunk } from './chunk.ts';
@@ -27,6 +33,12 @@ export interface MapOptions extends SchedulerOptions {
   onEvent?: (event: SchedulerEvent) => void;
   /** @default true */
   provenance?: boolean;
+  /**
+   * Backup attempts for stragglers: once enough items have finished, an item running longer than a
+   * percentile of finished runtimes times a factor gets a second attempt; the first result wins.
+   * Tasks with `idempotent: false` are never speculated. `false` turns it off. @default {} (on)
+   */
+  speculation?: SpeculationOptions | false;
   /** A scheduler to run on (left open); otherwise one is made from these options and closed after. */
   scheduler?: Scheduler;
 }
@@ -119,6 +131,7 @@ export async function* map<A, R>(
     signal: options.signal,
     onEvent: options.onEvent,
     provenance: options.provenance,
+    speculation: options.speculation ?? {},
   });
   const inFlight: Array<{ done: Promise<Outcome<R>>; settled?: Outcome<R> }> = [];
   let held = 0;
@@ -207,6 +220,11 @@ export function mapAll<A, R>(
   task: Task<[A], R>,
   items: Items<A>,
   options: MapOptions & { errors: 'collect' },
+): Promise<Array<R | TaskError>>;
+export function mapAll<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options?: MapOptions,
 ): Promise<Array<R | TaskError>>;
 export async function mapAll<A, R>(
   task: Task<[A], R>,

@@ -79,12 +79,17 @@ export async function runAttempts(
     if (!slots.tryAcquire()) await slots.acquire(options.priority);
     const attempt = request.attempt;
     runner.track(node.id, () => {
+      execution.settings.speculation?.started(node.id);
       store.updateJob(node.id, { status: 'running', startedAt: Date.now(), attempt });
       execution.emitJob('started', node, evalHash, options.executor, attempt);
     });
     let outcome: JobOutcome;
     try {
-      outcome = await executor.run(request, signal);
+      const speculation = execution.settings.speculation;
+      outcome =
+        speculation && options.extra.idempotent !== false
+          ? await speculation.run(executor, request, signal, slots)
+          : await executor.run(request, signal);
     } catch (error) {
       outcome = { ok: false, error: serializeError(error, 'system') };
     } finally {

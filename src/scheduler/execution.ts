@@ -23,6 +23,7 @@ import {
   type TaskOptions,
 } from '../task/index.ts';
 import { runAttempts, type JobRunner } from './attempts.ts';
+import type { Speculator } from './speculation.ts';
 import { toCaughtError, withCallPath } from './call-paths.ts';
 import { ChildCallHashes } from './child-hashes.ts';
 import type { SchedulerEvent } from './events.ts';
@@ -69,6 +70,8 @@ export interface ExecutionSettings {
   /** Someone wants every job event (an `onEvent` callback); otherwise only cached and would-run ones are emitted. */
   listening: boolean;
   newId(): string;
+  /** Backup attempts for stragglers (map turns it on). */
+  speculation?: Speculator | undefined;
 }
 
 const HOST = hostname();

@@ -15,6 +15,7 @@ import { refusedRun } from './context.ts';
 import type { SchedulerEvent } from './events.ts';
 import { Execution, WOULD_RUN, type CacheMode } from './execution.ts';
 import { Slots } from './limiter.ts';
+import { Speculator, type SpeculationOptions } from './speculation.ts';
 import { unrecorded } from './unrecorded.ts';
 import { preview } from './values.ts';
 
@@ -46,6 +47,11 @@ export interface RunOptions {
   provenance?: boolean;
   /** Recorded with the execution. @default process.argv */
   argv?: string[];
+  /**
+   * Backup attempts for jobs that run far longer than most (map turns this on); tasks with
+   * `idempotent: false` never get one. @default off for run(), on for map()
+   */
+  speculation?: SpeculationOptions | false;
 }
 
 export interface DryRunReport {
@@ -187,6 +193,7 @@ export class Scheduler {
       emit,
       listening: options.onEvent !== undefined,
       newId,
+      speculation: options.speculation ? new Speculator(options.speculation) : undefined,
     });
     if (!options.dryRun) {
       store.putExecution({

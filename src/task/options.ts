@@ -36,6 +36,8 @@ export interface TaskOptions {
   /** Higher runs first when jobs wait for a slot. @default 0 */
   priority?: number;
   locality?: Locality;
+  /** `false`: running the task twice at once is unsafe, so map never starts a backup attempt of it. @default true */
+  idempotent?: boolean;
   /** Executor-specific options. */
   [key: string]: unknown;
 }
