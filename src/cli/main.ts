@@ -31,6 +31,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run jobs of a fleet executor from Redis on this machine',
     load: async () => (await import('./worker.ts')).workerCommand,
   },
+  workers: {
+    summary: 'list the live workers of a fleet executor',
+    load: async () => (await import('./workers.ts')).workersCommand,
+  },
 };
 
 /** Commands of the design that later versions bring. */

@@ -79,10 +79,13 @@ export class Submitter {
         }
       }
       const locality = task.job.options.locality;
-      const route = locality && (locality.require?.length || locality.prefer?.length) ? locality : undefined;
-      const group = JSON.stringify(route ?? null);
+      const routed =
+        locality && (locality.require?.length || locality.prefer?.length || locality.forbid?.length)
+          ? locality
+          : undefined;
+      const group = JSON.stringify(routed ?? null);
       let entry = groups.get(group);
-      if (!entry) groups.set(group, (entry = { locality: route, tasks: [] }));
+      if (!entry) groups.set(group, (entry = { locality: routed, tasks: [] }));
       entry.tasks.push(task);
     }
     await Promise.all([...groups.values()].map((group) => this.submitGroup(group.tasks, group.locality)));
