@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { project, waitFor, type Project } from '../../cli/helpers.ts';
@@ -47,8 +48,8 @@ export async function cleanKeys(url: string, prefix: string): Promise<void> {
 export interface FleetProject extends Project {
   prefix: string;
   queue: string;
-  /** Starts `baton worker` in the project; its output is kept. */
-  worker(args?: string[], env?: NodeJS.ProcessEnv): FleetWorker;
+  /** Starts `baton worker` in the project (in network namespace `netns` when given); its output is kept. */
+  worker(args?: string[], env?: NodeJS.ProcessEnv, where?: { netns?: string }): FleetWorker;
 }
 
 export interface FleetWorker {
@@ -88,8 +89,11 @@ export function fleetProject(
     ...base,
     prefix,
     queue,
-    worker(args = ['--concurrency', '1'], env = {}) {
-      const { child, done } = base.start(['worker', ...args], { env });
+    worker(args = ['--concurrency', '1'], env = {}, where = {}) {
+      const { child, done } =
+        where.netns === undefined
+          ? base.start(['worker', ...args], { env })
+          : startIn(where.netns, base.dir, args, env);
       let output = '';
       child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -104,6 +108,26 @@ export function fleetProject(
   };
 }
 
+const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+
+/** `baton worker ARGS` run inside a network namespace. */
+function startIn(
+  netns: string,
+  dir: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', netns, process.execPath, '--conditions=baton-source', CLI, 'worker', ...args],
+    { cwd: dir, env: { ...process.env, BATON_CONFIG: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, done };
+}
+
 /** Waits until `count` workers have announced themselves on stderr. */
 export async function workersReady(workers: FleetWorker[]): Promise<void> {
   await waitFor(
@@ -116,10 +140,11 @@ export async function workersReady(workers: FleetWorker[]): Promise<void> {
 /** A Redis of its own on `port` with a password, and TLS on `tlsPort` when asked; stopped after the test. */
 export async function privateRedis(
   t: TestContext,
-  options: { port: number; password: string; tls?: boolean },
+  options: { port: number; password: string; tls?: boolean; bind?: string[] },
 ): Promise<{ ca: string | undefined }> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-redis-'));
-  const args = ['--port', String(options.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const bind = options.bind ?? ['127.0.0.1'];
+  const args = ['--port', String(options.port), '--bind', ...bind, '--save', '', '--appendonly', 'no'];
   args.push('--requirepass', options.password, '--dir', dir);
   let ca: string | undefined;
   if (options.tls) {
