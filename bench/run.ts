@@ -10,6 +10,7 @@ const suites: Array<{ file: string; args: string[] }> = [
   { file: 'graph-memory.ts', args: [] },
   { file: 'round-trip.ts', args: [] },
   { file: 'map.ts', args: [] },
+  { file: 'map-makespan.ts', args: [] },
   { file: 'container.ts', args: [] },
   { file: 'code-package.ts', args: [] },
   { file: 'fleet.ts', args: [] },
