@@ -23,6 +23,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'show the configured executors and their resolved options',
     load: async () => (await import('./executors.ts')).executorsCommand,
   },
+  db: {
+    summary: "set up or upgrade the store's schema, or show what it holds",
+    load: async () => (await import('./db.ts')).dbCommand,
+  },
+  push: {
+    summary: 'copy executions and their cached values to another store',
+    load: async () => (await import('./transfer.ts')).pushCommand,
+  },
+  pull: {
+    summary: 'copy executions and their cached values from another store',
+    load: async () => (await import('./transfer.ts')).pullCommand,
+  },
   oneshot: {
     summary: 'run one job of a remote executor (used inside jobs)',
     load: async () => (await import('./oneshot.ts')).oneshotCommand,

@@ -22,6 +22,7 @@ export function unrecorded(store: Store): Store {
     putValue: (bytes) => valueHash(bytes),
     getCache: (evalHash) => store.getCache(evalHash),
     getValue: (hash) => store.getValue(hash),
+    hasValue: (hash) => store.hasValue(hash),
     listExecutions: (query) => store.listExecutions(query),
     getExecution: (idOrPrefix) => store.getExecution(idOrPrefix),
     listJobs: (executionId, query) => store.listJobs(executionId, query),

@@ -4,6 +4,12 @@ export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
 export { SQLITE_MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations.ts';
 export { newId, idTime } from './ids.ts';
 export { valueHash, isValueHash } from './value-files.ts';
+export {
+  transfer,
+  describe as describeStore,
+  type TransferOptions,
+  type TransferReport,
+} from './transfer.ts';
 export type {
   Store,
   StoreDescription,

@@ -58,6 +58,10 @@ export class ScratchValues implements ValueBlobs {
     await Promise.all([...this.inFlight.values()].map((w) => w.done));
   }
 
+  exists(valueHash: string): Promise<boolean> {
+    return this.scratch.exists(this.key(valueHash));
+  }
+
   read(valueHash: string): Promise<Uint8Array | undefined> {
     return this.scratch.get(this.key(valueHash));
   }

@@ -308,6 +308,13 @@ export class SqliteStore implements Store {
     return undefined;
   }
 
+  async hasValue(hash: string): Promise<boolean> {
+    const { buffer, queries, files } = this.live();
+    if (!isValueHash(hash)) return false;
+    if (buffer.value(hash) || queries.selectValue(hash)?.data) return true;
+    return files.exists(hash);
+  }
+
   // A lost or corrupt value is forgotten with the cache entries that point at it, so the
   // scheduler recomputes the call instead of finding the same broken entry again.
   private async forgetValue(hash: string): Promise<void> {

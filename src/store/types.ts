@@ -182,6 +182,8 @@ export interface Store {
   deleteCache(evalHash: string): void;
   /** Stores bytes under their sha256 (hex) and returns it. The bytes must not change afterwards. */
   putValue(bytes: Uint8Array): string;
+  /** Whether the store holds the value (without reading or checking its bytes). */
+  hasValue(hash: string): Promise<boolean>;
   /** The bytes, checked against the hash; undefined (and the entry forgotten) if missing or corrupt. */
   getValue(hash: string): Promise<Uint8Array | undefined>;
   /** Newest first. */

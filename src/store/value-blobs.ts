@@ -21,6 +21,8 @@ export interface ValueBlobs {
   readonly writing: number;
   /** Resolves when every write started so far has ended (successfully or not). */
   settled(): Promise<void>;
+  /** Whether the value is there (written, not merely started). */
+  exists(valueHash: string): Promise<boolean>;
   /** The bytes, or undefined when there are none; rejects when the place cannot be read. */
   read(valueHash: string): Promise<Uint8Array | undefined>;
   remove(valueHash: string): Promise<void>;

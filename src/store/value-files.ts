@@ -1,6 +1,6 @@
 // Values too large for the database: one file per value at `<dir>/<first two hex digits>/<hash>`.
 import { hash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ValueBlobListener, ValueBlobs } from './value-blobs.ts';
 
@@ -92,6 +92,15 @@ export class ValueFiles implements ValueBlobs {
   /** Resolves when every write started so far has ended (successfully or not). */
   async settled(): Promise<void> {
     await Promise.all([...this.inFlight.values()].map((w) => w.done));
+  }
+
+  async exists(valueHash: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(valueHash))).isFile();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
   }
 
   /** The file's bytes, or undefined when there is no file. */

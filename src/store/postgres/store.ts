@@ -272,6 +272,13 @@ export class PostgresStore implements Store {
     return undefined;
   }
 
+  async hasValue(hash: string): Promise<boolean> {
+    const { buffer, files, values } = this.live();
+    if (!isValueHash(hash)) return false;
+    if (buffer.value(hash) || (await values.get(hash))) return true;
+    return (await files?.exists(hash)) ?? false;
+  }
+
   async listExecutions(q: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
     const limit = checkPaging('listExecutions', 'limit', q.limit, 100);
     const offset = checkPaging('listExecutions', 'offset', q.offset, 0);
@@ -384,6 +391,7 @@ const NO_FILES: ValueBlobs = {
   isWriting: () => false,
   writing: 0,
   settled: async () => undefined,
+  exists: async () => false,
   read: async () => undefined,
   remove: async () => undefined,
 };

@@ -1,0 +1,116 @@
+// Two `baton run` processes on one PostgreSQL store: each call computed once, and a run killed with
+// SIGKILL loses nothing the other needs: its committed calls are reused, the rest recomputed.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { project, waitFor, type Project } from '../../cli/helpers.ts';
+import { freshSchema, needsPostgres, sql } from './helpers.ts';
+
+const CALLS = 16;
+
+const WORKFLOW = `import { task } from 'baton';
+import { appendFileSync } from 'node:fs';
+
+// Blocks its worker thread, so two workers run two calls at a time.
+export const slow = task('slow', (i: number) => {
+  appendFileSync('computed.log', i + ' ' + process.pid + '\\n');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
+  return i * 10;
+});
+
+export const main = task('main', (n: number) => Array.from({ length: n }, (_, i) => slow(i)));
+`;
+
+const EXPECTED = Array.from({ length: CALLS }, (_, i) => i * 10);
+
+function teamProject(t: Parameters<typeof project>[0], url: string): Project {
+  const dir = project(t, {
+    config: `[backend]\ndb = "${url}"\n\n[executors.default]\ntype = "local"\nmax_workers = 2\n`,
+  });
+  dir.write('workflow.ts', WORKFLOW);
+  return dir;
+}
+
+/** `i` of every call each process computed. */
+function computedBy(dir: Project): Map<number, number[]> {
+  const byPid = new Map<number, number[]>();
+  for (const line of dir.lines('computed.log')) {
+    const [i, pid] = line.split(' ').map(Number) as [number, number];
+    byPid.set(pid, [...(byPid.get(pid) ?? []), i]);
+  }
+  return byPid;
+}
+
+async function presenceSessions(): Promise<number> {
+  const [row] = await sql<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'baton' AND query LIKE 'LISTEN%'",
+  );
+  return row?.n ?? 0;
+}
+
+describe('schedulers sharing a PostgreSQL store', needsPostgres, () => {
+  test('two runs of the same workflow at the same time compute each call once and print the same result', async (t) => {
+    const { url } = freshSchema(t);
+    const dir = teamProject(t, url);
+    const args = ['run', 'workflow.ts', 'main', '--n', String(CALLS)];
+    const [a, b] = await Promise.all([dir.baton(args), dir.baton(args)]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.deepEqual(JSON.parse(a.stdout), EXPECTED);
+    assert.deepEqual(JSON.parse(b.stdout), EXPECTED);
+    const computed = [...computedBy(dir).values()].flat().sort((x, y) => x - y);
+    assert.deepEqual(
+      computed,
+      Array.from({ length: CALLS }, (_, i) => i),
+    );
+    const again = await dir.baton(args);
+    assert.match(again.stderr, /0 ran/);
+    assert.deepEqual(JSON.parse(again.stdout), EXPECTED);
+  });
+
+  test('when one run is killed with SIGKILL, the other reuses what it committed and computes the rest', async (t) => {
+    const { url, schema } = freshSchema(t);
+    const dir = teamProject(t, url);
+    const args = ['run', 'workflow.ts', 'main', '--n', String(CALLS)];
+    const first = dir.start(args);
+    await waitFor(() => dir.lines('computed.log').length >= 4, 'the first run to compute some calls');
+    const second = dir.start(args);
+    // The second run waits on the first's lease of main() before the first dies.
+    const deadline = Date.now() + 30_000;
+    while ((await presenceSessions()) < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    first.child.kill('SIGKILL');
+    const killed = await first.done;
+    assert.equal(killed.signal, 'SIGKILL');
+    const result = await second.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), EXPECTED);
+
+    const byPid = computedBy(dir);
+    const bySecond = byPid.get(second.child.pid!) ?? [];
+    const byFirst = byPid.get(first.child.pid!) ?? [];
+    assert.ok(byFirst.length >= 4, 'the first run computed some calls before it died');
+    // Calls the first run committed are cache entries the second run reused.
+    const [committed] = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${schema}.jobs j JOIN ${schema}.executions e ON e.id = j.execution_id ` +
+        `WHERE e.pid = $1 AND j.task_name = 'slow' AND j.status = 'done'`,
+      [first.child.pid],
+    );
+    assert.ok((committed?.n ?? 0) >= 1, 'the first run committed some calls');
+    t.diagnostic(
+      `first run computed ${byFirst.length} calls and committed ${committed!.n}; the second computed ${bySecond.length}`,
+    );
+    assert.equal(bySecond.length, CALLS - committed!.n);
+    assert.deepEqual(
+      [...new Set([...byFirst, ...bySecond])].sort((x, y) => x - y),
+      Array.from({ length: CALLS }, (_, i) => i),
+    );
+
+    // Nothing is left half-written: a third run finds every call in the cache, with its value.
+    const third = await dir.baton(args);
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stderr, /0 ran/);
+    assert.deepEqual(JSON.parse(third.stdout), EXPECTED);
+    const info = await dir.baton(['db', 'info', '--json']);
+    assert.equal((JSON.parse(info.stdout) as { counts: { leases: number } }).counts.leases, 0);
+  });
+});
