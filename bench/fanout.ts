@@ -3,12 +3,12 @@
 // moment of the machine falls on both sides).
 //   node --conditions=baton-source bench/fanout.ts none      # 1: cache none, no provenance (and with it, for reference)
 //   node --conditions=baton-source bench/fanout.ts backend   # 2 and 3: backend cache + provenance, then re-runs
-import type { Piscina } from 'piscina';
 import {
   benchProject,
   checkIncremented,
   median,
   piscinaPool,
+  piscinaThroughput,
   report,
   schedulerIn,
   timed,
@@ -21,14 +21,6 @@ const N = Number(process.env.BENCH_TASKS ?? 100_000);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
 const mode = process.argv[2] ?? 'none';
 if (mode !== 'none' && mode !== 'backend') throw new Error(`usage: fanout.ts none|backend (got ${mode})`);
-
-async function piscinaTrial(pool: Piscina): Promise<number> {
-  const { ms, value } = await timed(() =>
-    Promise.all(Array.from({ length: N }, (_, i) => pool.run(i, { name: 'inc' }) as Promise<number>)),
-  );
-  checkIncremented(value, N, 0);
-  return N / (ms / 1000);
-}
 
 /** One trial in a fresh project (empty store), on a scheduler warmed by a small run of other calls. */
 type Variant = RunOptions & { dryRun?: false };
@@ -59,7 +51,7 @@ const trials: Array<Array<Awaited<ReturnType<typeof batonTrial>>>> = variants.ma
 try {
   await Promise.all(Array.from({ length: 1000 }, (_, i) => pool.run(i, { name: 'inc' }))); // warm
   for (let t = 0; t < TRIALS; t++) {
-    piscinaRates.push(await piscinaTrial(pool));
+    piscinaRates.push(await piscinaThroughput(pool, N));
     for (let v = 0; v < variants.length; v++) trials[v]!.push(await batonTrial(variants[v]!));
   }
 } finally {

@@ -33,6 +33,15 @@ export function piscinaPool(): Piscina {
   });
 }
 
+/** Piscina's throughput in tasks/s: `n` trivial `inc` calls, each its own run(). */
+export async function piscinaThroughput(pool: Piscina, n: number): Promise<number> {
+  const { ms, value } = await timed(() =>
+    Promise.all(Array.from({ length: n }, (_, i) => pool.run(i, { name: 'inc' }) as Promise<number>)),
+  );
+  checkIncremented(value, n, 0);
+  return n / (ms / 1000);
+}
+
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const began = performance.now();
   const value = await fn();

@@ -3,13 +3,13 @@
 // provenance on, in chunks of CHUNK items per job (each chunk a cached call); chunkSize 1 is printed
 // beside it for reference.
 //   node --conditions=baton-source bench/map.ts [chunkSize]
-import type { Piscina } from 'piscina';
 import { mapAll, type MapOptions } from '../src/index.ts';
 import {
   benchProject,
   checkIncremented,
   median,
   piscinaPool,
+  piscinaThroughput,
   report,
   schedulerIn,
   timed,
@@ -20,16 +20,8 @@ const N = Number(process.env.BENCH_TASKS ?? 100_000);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
 const CHUNK = Number(process.argv[2] ?? 1000);
 
-async function piscinaTrial(pool: Piscina): Promise<number> {
-  const { ms, value } = await timed(() =>
-    Promise.all(Array.from({ length: N }, (_, i) => pool.run(i, { name: 'inc' }) as Promise<number>)),
-  );
-  checkIncremented(value, N, 0);
-  return N / (ms / 1000);
-}
-
 /** One map in a fresh project (empty store), timed until its records are committed. */
-async function batonTrial(options: MapOptions, n = N): Promise<number> {
+async function batonTrial(options: Omit<MapOptions, 'errors'>, n = N): Promise<number> {
   const scheduler = schedulerIn(benchProject());
   try {
     await mapAll(
@@ -56,7 +48,7 @@ const chunked: number[] = [];
 try {
   await Promise.all(Array.from({ length: 1000 }, (_, i) => pool.run(i, { name: 'inc' })));
   for (let trial = 0; trial < TRIALS; trial++) {
-    piscina.push(await piscinaTrial(pool));
+    piscina.push(await piscinaThroughput(pool, N));
     chunked.push(await batonTrial({ chunkSize: CHUNK }));
   }
 } finally {

@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import type { BatonConfig } from '../../src/config/index.ts';
+import { describe, test } from 'node:test';
 import { TaskError, UsageError } from '../../src/errors.ts';
 import { map, mapAll, Scheduler, type SchedulerEvent } from '../../src/index.ts';
 import { failOnSeven, logged, slowFirst, square } from './fixtures/tasks.ts';
+import { mapProject } from './helpers.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'baton-map-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function config(name: string): BatonConfig {
-  return {
-    file: undefined,
-    root: dir,
-    backend: { db: `sqlite:${join(dir, `${name}.db`)}`, valuesDir: join(dir, `${name}-values`) },
-    executors: { default: { type: 'local', mode: 'threads', max_workers: 2 } },
-  };
-}
+const { dir, config } = mapProject('baton-map-');
 
 function lines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];

@@ -1,24 +1,13 @@
 // Backup attempts for stragglers: injected slow first attempts are overtaken by backups.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import type { BatonConfig } from '../../src/config/index.ts';
+import { describe, test } from 'node:test';
 import { mapAll, Scheduler } from '../../src/index.ts';
 import { square, straggly, unsafeStraggly } from './fixtures/tasks.ts';
+import { mapProject } from './helpers.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'baton-speculation-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function config(name: string): BatonConfig {
-  return {
-    file: undefined,
-    root: dir,
-    backend: { db: `sqlite:${join(dir, `${name}.db`)}`, valuesDir: join(dir, `${name}-values`) },
-    executors: { default: { type: 'local', mode: 'threads', max_workers: 2 } },
-  };
-}
+const { dir, config } = mapProject('baton-speculation-');
 
 /**
  * A scheduler whose workers have loaded the tasks' module: a job's first run in a fresh worker
