@@ -81,6 +81,7 @@ class Copier {
   /** Per value hash: whether the target has it (copied or found there) once the copy is done. */
   private readonly values = new Map<string, Promise<boolean>>();
   private readonly tasks = new Set<string>();
+  private readonly calls = new Set<string>();
 
   constructor(from: Store, to: Store) {
     this.from = from;
@@ -141,7 +142,8 @@ class Copier {
   }
 
   private async cacheEntry(job: JobRecord): Promise<void> {
-    if (job.status !== 'done' && job.status !== 'cached') return;
+    if ((job.status !== 'done' && job.status !== 'cached') || this.calls.has(job.evalHash)) return;
+    this.calls.add(job.evalHash);
     const entry = await this.from.getCache(job.evalHash);
     // The target's own entry for the call is as good as ours, and it may be newer.
     if (!entry || (await this.to.getCache(job.evalHash))) return;
