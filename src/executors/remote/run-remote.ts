@@ -15,16 +15,29 @@ export interface EngineExit {
   reason?: string | undefined;
   /** The engine could not start the job (no such image, bad option): trying again would fail the same way. */
   refused?: boolean | undefined;
+  /** The engine stopped the job at its time limit (Slurm's `--time`), before the executor's own timer did. */
+  timedOut?: boolean | undefined;
   /** The last lines the job printed. */
   logTail?: string | undefined;
 }
 
 /** The part of a remote executor that talks to its engine (podman, sbatch, a queue, an API). */
 export interface RemoteEngine<Handle> {
-  /** A job for this eval hash that the engine still has from an earlier scheduler: running or ended. */
+  /**
+   * A job for this eval hash that the engine still has from an earlier scheduler: running or ended.
+   * The first call for every job, so an engine that gathers submissions into batches learns here that
+   * a job is on its way; it hears `skipped` for one that will not be submitted after all.
+   */
   find(job: JobRequest): Promise<{ handle: Handle; running: boolean } | undefined>;
   /** Starts the job whose input is staged; a job of the same name already there is returned instead. */
   submit(job: JobRequest): Promise<Handle>;
+  /** The job `find` announced will not be submitted (reunited, already done, or its staging failed). */
+  skipped?(job: JobRequest): void;
+  /**
+   * Resolves when a submitted job leaves the engine's queue and runs (or has ended). Engines with a
+   * queue (Slurm, Batch) give it, so the time limit counts from there; without it, from submission.
+   */
+  started?(handle: Handle, job: JobRequest): Promise<void>;
   /** Resolves when the job has ended. */
   wait(handle: Handle, job: JobRequest): Promise<EngineExit>;
   /** Stops a job that is still running. */
@@ -34,6 +47,25 @@ export interface RemoteEngine<Handle> {
 }
 
 type Ended = { type: 'exit'; exit: EngineExit } | { type: 'aborted' } | { type: 'timeout' };
+
+/** Resolves true when `promise` settles, false when `signal` aborts first. */
+function unlessAborted(promise: Promise<void>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
 
 function waitBounded<H>(
   engine: RemoteEngine<H>,
@@ -81,6 +113,11 @@ function lostJob(job: JobRequest, exit: EngineExit, engineName: string): JobOutc
       exit.logTail,
     );
   }
+  if (exit.timedOut) {
+    const outcome = timeoutOutcome(job);
+    if (!outcome.ok) outcome.error.logTail = exit.logTail || undefined;
+    return outcome;
+  }
   if (exit.refused) {
     return {
       ok: false,
@@ -107,19 +144,20 @@ export async function runRemoteJob<H>(
   const { plumbing, engine, ctx, engineName } = parts;
   if (signal.aborted) return cancelledOutcome(job);
   const files = plumbing.files(job.evalHash);
-  const found = await engine.find(job);
-  let handle: H;
-  if (found?.running) {
-    handle = found.handle;
-    ctx.logger.info(
-      `executor ${plumbing.executor}: reunited with the running job of task ${job.task.name} (${job.evalHash.slice(0, 12)})`,
-    );
-  } else {
-    const finished = await files.outcome();
-    if (found) await engine.release(found.handle, job);
-    if (finished?.ok) return plumbing.receive(finished);
-    await plumbing.stage(job);
-    handle = await engine.submit(job);
+  let acquired: { handle: H; submitted: boolean } | { done: JobOutcome };
+  try {
+    acquired = await acquire(job, plumbing, engine, ctx);
+  } catch (error) {
+    engine.skipped?.(job);
+    throw error;
+  }
+  if (!('handle' in acquired) || !acquired.submitted) engine.skipped?.(job);
+  if ('done' in acquired) return plumbing.receive(acquired.done);
+  const { handle } = acquired;
+  if (engine.started && !(await unlessAborted(engine.started(handle, job), signal))) {
+    await engine.cancel(handle, job);
+    void engine.release(handle, job);
+    return cancelledOutcome(job);
   }
   ctx.emit({ type: 'job-started', jobId: job.jobId });
 
@@ -134,4 +172,25 @@ export async function runRemoteJob<H>(
   if (!outcome) return lostJob(job, ended.exit, engineName);
   if (!outcome.ok && ended.exit.logTail && !outcome.error.logTail) outcome.error.logTail = ended.exit.logTail;
   return plumbing.receive(outcome);
+}
+
+/** Reunites with the job an earlier scheduler left, takes a valid output already in scratch, or submits. */
+async function acquire<H>(
+  job: JobRequest,
+  plumbing: RemotePlumbing,
+  engine: RemoteEngine<H>,
+  ctx: ExecutorContext,
+): Promise<{ handle: H; submitted: boolean } | { done: JobOutcome }> {
+  const found = await engine.find(job);
+  if (found?.running) {
+    ctx.logger.info(
+      `executor ${plumbing.executor}: reunited with the running job of task ${job.task.name} (${job.evalHash.slice(0, 12)})`,
+    );
+    return { handle: found.handle, submitted: false };
+  }
+  const finished = await plumbing.files(job.evalHash).outcome();
+  if (found) await engine.release(found.handle, job);
+  if (finished?.ok) return { done: finished };
+  await plumbing.stage(job);
+  return { handle: await engine.submit(job), submitted: true };
 }
