@@ -14,6 +14,7 @@ function table(): Map<string, ExecutorRegistration> {
 const BUILT_IN: Record<string, () => Promise<{ registration: ExecutorRegistration }>> = {
   local: () => import('./local/index.ts'),
   container: () => import('./container/index.ts'),
+  slurm: () => import('./slurm/index.ts'),
   fleet: () => import('./fleet/index.ts'),
 };
 

@@ -1,0 +1,117 @@
+// The Slurm commands the executor runs: sbatch (script on stdin), squeue and scancel. Failures become
+// ExecutorErrors that name the command and carry Slurm's own message.
+import { execFile, spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { ExecutorError } from '../../errors.ts';
+import { parseQueue, SQUEUE_FORMAT, type QueueEntry } from './states.ts';
+
+/** sbatch failures worth another try: the controller was busy or out of reach. */
+const TRANSIENT =
+  /timed out|unable to contact|connection refused|temporarily unavailable|try again|slurm_receive_msg|zero bytes/i;
+
+export interface SbatchResult {
+  jobId: string;
+}
+
+function output(command: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(Object.assign(error, { stderr: String(stderr) }));
+      else resolve(String(stdout));
+    });
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+function why(error: unknown): string {
+  const failure = error as NodeJS.ErrnoException & { stderr?: string };
+  if (failure.code === 'ENOENT') return 'the command is not installed (not found on PATH)';
+  return (failure.stderr || failure.message).trim().replace(/^sbatch: error: /gm, '');
+}
+
+/** What the executor asks of Slurm; the unit tests give a fake. */
+export interface SlurmClient {
+  queue(): Promise<QueueEntry[]>;
+  check(): Promise<QueueEntry[]>;
+  sbatch(args: string[], script: string): Promise<SbatchResult>;
+  scancel(ids: string[]): Promise<void>;
+}
+
+export class SlurmCommands implements SlurmClient {
+  private readonly executor: string;
+  private readonly user = userInfo().username;
+
+  constructor(executor: string) {
+    this.executor = executor;
+  }
+
+  /** Every Baton job of this user that Slurm still lists, ended ones included; one call for all. */
+  async queue(): Promise<QueueEntry[]> {
+    const args = [
+      '--noheader',
+      '--array',
+      '--states=all',
+      `--user=${this.user}`,
+      `--format=${SQUEUE_FORMAT}`,
+    ];
+    return parseQueue(await output('squeue', args));
+  }
+
+  /** Checks that squeue answers; fails before anything is submitted, naming what to do. */
+  async check(): Promise<QueueEntry[]> {
+    try {
+      return await this.queue();
+    } catch (error) {
+      throw new ExecutorError(
+        `executor ${this.executor}: squeue failed: ${why(error)}`,
+        { executor: this.executor },
+        {
+          cause: error,
+          hint: 'run Baton where the Slurm commands work (a login node), and check that `squeue` answers',
+        },
+      );
+    }
+  }
+
+  /**
+   * Submits `script`. Rejects with an ExecutorError: `retryable` when the controller could not be
+   * reached, not when Slurm refused the job (a bad partition, more memory than any node has).
+   */
+  async sbatch(args: string[], script: string): Promise<SbatchResult> {
+    let stdout: string;
+    try {
+      stdout = await output('sbatch', ['--parsable', ...args], script);
+    } catch (error) {
+      const message = why(error);
+      if (TRANSIENT.test(message)) {
+        const where = { executor: this.executor, retryable: true };
+        throw new ExecutorError(`sbatch failed: ${message}`, where, { cause: error });
+      }
+      throw new ExecutorError(
+        `sbatch refused the job: ${message}`,
+        { executor: this.executor },
+        {
+          cause: error,
+          hint: 'check partition, account, qos and sbatch_args in baton.toml, and the resources the task asks for',
+        },
+      );
+    }
+    const jobId = stdout.trim().split(';')[0]!;
+    if (!/^\d+$/.test(jobId)) {
+      throw new ExecutorError(`sbatch printed '${stdout.trim()}' where a job id was expected`, {
+        executor: this.executor,
+      });
+    }
+    return { jobId };
+  }
+
+  /** Cancels jobs (`123`, `123_4`); an already ended job is not an error. */
+  async scancel(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await new Promise<void>((resolve) => {
+      const child = spawn('scancel', ids, { stdio: 'ignore' });
+      child.on('error', () => resolve());
+      child.on('close', () => resolve());
+    });
+  }
+}

@@ -1,0 +1,274 @@
+// Talking to Slurm: bursts of calls go out as array jobs through one sbatch, squeue once per interval
+// for every job, scancel on cancel, and a record per job in scratch (jobs/<eval hash>/slurm) naming
+// the Slurm job that runs it, by which a scheduler after a restart finds it again.
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExecutorError } from '../../errors.ts';
+import type { RemotePlumbing } from '../remote/plumbing.ts';
+import type { EngineExit, RemoteEngine } from '../remote/run-remote.ts';
+import type { ExecutorLogger, JobRequest } from '../types.ts';
+import { SubmitBatcher } from './batcher.ts';
+import type { SlurmClient } from './commands.ts';
+import { jobSettings, type SlurmOptions } from './options.ts';
+import { SlurmPoller } from './poller.ts';
+import { arrayJobName, jobScript, resourceArgs, singleJobName } from './sbatch.ts';
+import { explainEnd, hasEnded, lastLines, type QueueEntry } from './states.ts';
+
+/** Lines of a job's output kept for its error, and the most bytes read to find them. */
+const TAIL_LINES = 40;
+const TAIL_BYTES = 64 * 1024;
+
+export interface SlurmHandle {
+  /** `123`, or `123_4` for an element of an array job; undefined when sbatch refused the job. */
+  id: string | undefined;
+  evalHash: string;
+  /** Scratch key of the job's output file (stdout and stderr, with Slurm's own messages). */
+  log: string;
+  /** Why sbatch refused the job. */
+  refused?: string | undefined;
+}
+
+/** `jobs/<eval hash>/slurm`: which Slurm job runs this eval hash. */
+export interface SlurmRecord {
+  /** The Slurm job name: `baton-<eval hash>`, or `baton-array-<batch>` for an array job. */
+  name: string;
+  /** The array index, for an array job. */
+  index?: number | undefined;
+  /** Slurm's job id, once sbatch has answered. */
+  jobId?: string | undefined;
+  log: string;
+  submittedAt: number;
+}
+
+interface Plan {
+  /** Jobs with the same key can share an array job. */
+  key: string;
+  args: string[];
+  setup: string[];
+}
+
+const recordKey = (evalHash: string) => `jobs/${evalHash}/slurm`;
+const queueKey = (name: string, index: number | undefined) => `${name}#${index ?? ''}`;
+
+export class SlurmEngine implements RemoteEngine<SlurmHandle> {
+  private readonly options: SlurmOptions;
+  private readonly plumbing: RemotePlumbing;
+  private readonly commands: SlurmClient;
+  private readonly batcher: SubmitBatcher<SlurmHandle>;
+  private readonly plans = new WeakMap<JobRequest, Plan>();
+  /** Baton jobs Slurm listed when the executor started, by name and index; taken as jobs claim them. */
+  private readonly leftBehind = new Map<string, QueueEntry>();
+  private readonly cancels = new Set<string>();
+  private cancelling: Promise<void> | undefined;
+  private readonly writes = new Set<Promise<unknown>>();
+  private poller: SlurmPoller | undefined;
+  private scratchDir = '';
+  private codeCache = '';
+  private logger: ExecutorLogger | undefined;
+
+  constructor(parts: { options: SlurmOptions; plumbing: RemotePlumbing; commands: SlurmClient }) {
+    this.options = parts.options;
+    this.plumbing = parts.plumbing;
+    this.commands = parts.commands;
+    this.batcher = new SubmitBatcher(parts.options.max_array_size, (key, jobs) => this.submitBatch(jobs));
+  }
+
+  /** Lists the Baton jobs an earlier scheduler left in Slurm (and checks that squeue answers). */
+  async start(setup: { scratchDir: string; codeCache: string; logger: ExecutorLogger }): Promise<void> {
+    this.scratchDir = setup.scratchDir;
+    this.codeCache = setup.codeCache;
+    this.logger = setup.logger;
+    for (const entry of await this.commands.check())
+      this.leftBehind.set(queueKey(entry.name, entry.index), entry);
+    this.poller = new SlurmPoller(this.commands, this.options.poll_interval * 1000, setup.logger);
+  }
+
+  /** The sbatch flags and batching key of a job; a ConfigError for a task option of the wrong type. */
+  plan(job: JobRequest): Plan {
+    let plan = this.plans.get(job);
+    if (!plan) {
+      const settings = jobSettings(this.options, job);
+      const args = resourceArgs(settings);
+      plan = { key: [job.task.hash, ...args, '', ...settings.setup].join('\n'), args, setup: settings.setup };
+      this.plans.set(job, plan);
+    }
+    return plan;
+  }
+
+  async find(job: JobRequest): Promise<{ handle: SlurmHandle; running: boolean } | undefined> {
+    this.batcher.expect(this.plan(job).key, job);
+    if (this.leftBehind.size === 0) return undefined;
+    const record = await this.readRecord(job.evalHash);
+    if (!record) return undefined;
+    const key = queueKey(record.name, record.index);
+    const entry = this.leftBehind.get(key);
+    if (!entry) return undefined;
+    this.leftBehind.delete(key);
+    return {
+      handle: { id: entry.id, evalHash: job.evalHash, log: record.log },
+      running: !hasEnded(entry.state),
+    };
+  }
+
+  submit(job: JobRequest): Promise<SlurmHandle> {
+    return this.batcher.add(this.plan(job).key, job);
+  }
+
+  skipped(job: JobRequest): void {
+    this.batcher.skip(job);
+  }
+
+  async started(handle: SlurmHandle): Promise<void> {
+    if (handle.id !== undefined) await this.poller!.watch(handle.id).started;
+  }
+
+  async wait(handle: SlurmHandle, job: JobRequest): Promise<EngineExit> {
+    if (handle.id === undefined) return { refused: true, reason: handle.refused };
+    const watch = this.poller!.watch(handle.id);
+    const files = this.plumbing.files(job.evalHash);
+    const written = async () => {
+      const state = (await files.status())?.state;
+      return state === 'done' || state === 'failed';
+    };
+    // A job whose result is written is done even while Slurm still cleans up after it.
+    const end = await Promise.race([
+      watch.ended,
+      watch.completing.then(async () => ((await written()) ? undefined : watch.ended)),
+    ]);
+    const state = (await files.status())?.state;
+    if (state === 'done') return { exitCode: 0 };
+    const log = await this.logTail(handle.log);
+    if (state === 'failed') return { exitCode: 1, logTail: log || undefined };
+    return explainEnd(end?.state, end?.reason ?? '', log);
+  }
+
+  /** Cancels: the cancels of one moment (Ctrl-C on a fan-out) go out as one scancel. */
+  cancel(handle: SlurmHandle): Promise<void> {
+    if (handle.id === undefined) return Promise.resolve();
+    this.poller!.forget(handle.id);
+    this.cancels.add(handle.id);
+    this.cancelling ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        const ids = [...this.cancels];
+        this.cancels.clear();
+        this.cancelling = undefined;
+        void this.commands.scancel(ids).then(resolve);
+      }),
+    );
+    return this.cancelling;
+  }
+
+  async release(handle: SlurmHandle): Promise<void> {
+    if (handle.id !== undefined) this.poller?.forget(handle.id);
+  }
+
+  /** Stops polling and waits for the record writes still going. */
+  async stop(): Promise<void> {
+    this.poller?.stop();
+    await Promise.all([...this.writes]);
+  }
+
+  private async readRecord(evalHash: string): Promise<SlurmRecord | undefined> {
+    const bytes = await this.plumbing.scratch.get(recordKey(evalHash));
+    if (!bytes) return undefined;
+    try {
+      const record = JSON.parse(new TextDecoder().decode(bytes)) as SlurmRecord;
+      return typeof record.name === 'string' && typeof record.log === 'string' ? record : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private writeRecords(jobs: JobRequest[], records: SlurmRecord[]): Promise<unknown> {
+    const text = new TextEncoder();
+    return Promise.all(
+      jobs.map((job, i) =>
+        this.plumbing.scratch.put(recordKey(job.evalHash), text.encode(`${JSON.stringify(records[i])}\n`)),
+      ),
+    );
+  }
+
+  /** One sbatch for jobs of one key: a single job, or an array job over a list of eval hashes. */
+  private async submitBatch(jobs: JobRequest[]): Promise<SlurmHandle[]> {
+    const plan = this.plan(jobs[0]!);
+    const submittedAt = Date.now();
+    const task = jobs[0]!.task.name;
+    let name: string;
+    let args: string[];
+    let script: string;
+    let records: SlurmRecord[];
+    const common = { setup: plan.setup, batonCommand: this.options.baton_command };
+    const paths = { scratch: this.scratchDir, codeCache: this.codeCache };
+    if (jobs.length === 1) {
+      const evalHash = jobs[0]!.evalHash;
+      name = singleJobName(evalHash);
+      const log = `jobs/${evalHash}/slurm.out`;
+      records = [{ name, log, submittedAt }];
+      args = [`--job-name=${name}`, `--output=${join(this.scratchDir, log)}`];
+      script = jobScript({ ...common, ...paths, job: { evalHash }, title: `baton: task ${task}` });
+    } else {
+      const batch = `${submittedAt.toString(36)}-${randomBytes(6).toString('hex')}`;
+      name = arrayJobName(batch);
+      const list = `slurm/${batch}/jobs`;
+      await this.plumbing.scratch.put(
+        list,
+        new TextEncoder().encode(jobs.map((job) => `${job.evalHash}\n`).join('')),
+      );
+      records = jobs.map((_, index) => ({ name, index, log: `slurm/${batch}/${index}.out`, submittedAt }));
+      args = [
+        `--job-name=${name}`,
+        `--array=0-${jobs.length - 1}`,
+        `--output=${join(this.scratchDir, 'slurm', batch, '%a.out')}`,
+      ];
+      const title = `baton: ${jobs.length} calls of task ${task}, eval hashes in ${list}`;
+      script = jobScript({ ...common, ...paths, job: { list: join(this.scratchDir, list) }, title });
+    }
+    // Written before sbatch: a scheduler killed at any point after it finds these jobs by name.
+    await this.writeRecords(jobs, records);
+    let jobId: string;
+    try {
+      ({ jobId } = await this.commands.sbatch([...args, ...plan.args], script));
+    } catch (error) {
+      if (error instanceof ExecutorError && !error.retryable) {
+        return records.map((record, i) => ({
+          id: undefined,
+          evalHash: jobs[i]!.evalHash,
+          log: record.log,
+          refused: error.message,
+        }));
+      }
+      throw error;
+    }
+    this.logger?.debug(`sbatch ${name}: job ${jobId}, ${jobs.length} call(s) of task ${task}`);
+    const write = this.writeRecords(
+      jobs,
+      records.map((record) => ({ ...record, jobId })),
+    ).catch(() => undefined);
+    this.writes.add(write);
+    void write.then(() => this.writes.delete(write));
+    return records.map((record, i) => ({
+      id: record.index === undefined ? jobId : `${jobId}_${record.index}`,
+      evalHash: jobs[i]!.evalHash,
+      log: record.log,
+    }));
+  }
+
+  /** The last lines of a job's output file (empty when there is none). */
+  private async logTail(log: string): Promise<string> {
+    try {
+      const file = await open(join(this.scratchDir, log));
+      try {
+        const { size } = await file.stat();
+        const length = Math.min(size, TAIL_BYTES);
+        const buffer = Buffer.alloc(length);
+        await file.read(buffer, 0, length, size - length);
+        return lastLines(buffer.toString('utf8'), TAIL_LINES);
+      } finally {
+        await file.close();
+      }
+    } catch {
+      return '';
+    }
+  }
+}

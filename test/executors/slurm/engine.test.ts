@@ -1,0 +1,209 @@
+// The Slurm executor against a fake Slurm (sbatch, squeue, scancel in memory): a burst goes out as
+// one array job, a restart reunites by the records in scratch, and Slurm's verdicts become outcomes.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, test } from 'node:test';
+import { decodeValue, encodeValue } from '../../../src/codec/index.ts';
+import { ExecutorError } from '../../../src/errors.ts';
+import type { ExecutorContext, JobRequest } from '../../../src/executors/index.ts';
+import {
+  SlurmExecutor,
+  resolveSlurmOptions,
+  type QueueEntry,
+  type SbatchResult,
+  type SlurmClient,
+  type SlurmRecord,
+} from '../../../src/executors/slurm/index.ts';
+import { openScratch } from '../../../src/scratch/index.ts';
+import { resolveTaskOptions } from '../../../src/task/index.ts';
+import { JobFiles } from '../../../src/worker/index.ts';
+import { tempProject, writeProjectFile } from '../../config/temp-project.ts';
+
+const quiet = { info: () => {}, warn: () => {}, debug: () => {} };
+
+/** Jobs "run" by writing their outcome into scratch, then showing the state Slurm would show. */
+class FakeSlurm implements SlurmClient {
+  readonly submissions: string[][] = [];
+  readonly cancelled: string[] = [];
+  entries: QueueEntry[] = [];
+  /** What happens to each submitted job: finish with a value, or end in a state without an outcome. */
+  verdict: (evalHash: string) => { value: string } | { state: string } = (hash) => ({
+    value: `ran ${hash.slice(0, 6)}`,
+  });
+  refuse: string | undefined;
+  private nextId = 100;
+  private readonly scratchDir: string;
+
+  constructor(scratchDir: string) {
+    this.scratchDir = scratchDir;
+  }
+
+  async queue(): Promise<QueueEntry[]> {
+    return this.entries.map((entry) => ({ ...entry }));
+  }
+
+  check(): Promise<QueueEntry[]> {
+    return this.queue();
+  }
+
+  async sbatch(args: string[], script: string): Promise<SbatchResult> {
+    if (this.refuse) throw new ExecutorError(`sbatch refused the job: ${this.refuse}`, { retryable: false });
+    this.submissions.push(args);
+    const jobId = String(this.nextId++);
+    const name = args.find((arg) => arg.startsWith('--job-name='))!.slice('--job-name='.length);
+    const list = /sed -n .* (\S+)\)"$/m.exec(script)?.[1];
+    const hashes = list
+      ? readFileSync(list, 'utf8').trim().split('\n')
+      : [/--job (\w{64})/.exec(script)![1]!];
+    const scratch = openScratch(this.scratchDir);
+    hashes.forEach((hash, index) => {
+      const id = list ? `${jobId}_${index}` : jobId;
+      const entry: QueueEntry = {
+        id,
+        state: 'RUNNING',
+        name,
+        index: list ? index : undefined,
+        reason: 'None',
+      };
+      this.entries.push(entry);
+      setTimeout(async () => {
+        const verdict = this.verdict(hash);
+        if ('value' in verdict) {
+          const outcome = { ok: true as const, value: encodeValue(verdict.value, 'result') };
+          await new JobFiles(scratch, hash).finish(outcome, {
+            jobId: 'x',
+            attempt: 1,
+            startedAt: Date.now(),
+          });
+          entry.state = 'COMPLETED';
+        } else entry.state = verdict.state;
+      }, 20);
+    });
+    return { jobId };
+  }
+
+  async scancel(ids: string[]): Promise<void> {
+    this.cancelled.push(...ids);
+  }
+}
+
+async function setup(t: Parameters<typeof tempProject>[0], section: Record<string, unknown> = {}) {
+  const root = tempProject(t);
+  const file = writeProjectFile(root, 'wf.ts', 'export {};\n');
+  const fake = new FakeSlurm(join(root, '.baton/scratch'));
+  const options = resolveSlurmOptions('hpc', { type: 'slurm', poll_interval: 0.05, ...section });
+  const start = async () => {
+    const executor = new SlurmExecutor('hpc', options, fake);
+    const ctx: ExecutorContext = { cwd: root, root, logger: quiet, emit: () => {} };
+    await executor.start(ctx);
+    t.after(() => executor.stop());
+    return executor;
+  };
+  let id = 0;
+  const job = (i: number, extra: Record<string, unknown> = {}): JobRequest => ({
+    jobId: `j${id++}`,
+    evalHash: i.toString(16).padStart(64, '0'),
+    task: { module: pathToFileURL(file).href, name: 'add', hash: 'b'.repeat(64) },
+    args: encodeValue([i]),
+    options: resolveTaskOptions({ executor: 'hpc', ...extra }, 'add'),
+    attempt: 1,
+  });
+  return { root, fake, start, job };
+}
+
+const never = new AbortController().signal;
+
+describe('slurm executor with a fake Slurm', () => {
+  test('a burst of calls goes out as one array job and every call gets its own value', async (t) => {
+    const { fake, start, job } = await setup(t);
+    const executor = await start();
+    const outcomes = await Promise.all(Array.from({ length: 25 }, (_, i) => executor.run(job(i + 1), never)));
+    assert.equal(fake.submissions.length, 1);
+    assert.ok(fake.submissions[0]!.includes('--array=0-24'));
+    outcomes.forEach((outcome, i) => {
+      assert.ok(outcome.ok);
+      assert.equal(decodeValue(outcome.value), `ran ${(i + 1).toString(16).padStart(64, '0').slice(0, 6)}`);
+    });
+  });
+
+  test('calls with different resources go out as different jobs', async (t) => {
+    const { fake, start, job } = await setup(t);
+    const executor = await start();
+    await Promise.all([
+      executor.run(job(1, { memory: 1 }), never),
+      executor.run(job(2, { memory: 2 }), never),
+    ]);
+    assert.equal(fake.submissions.length, 2);
+    assert.ok(fake.submissions.every((args) => !args.some((arg) => arg.startsWith('--array'))));
+  });
+
+  test('after a restart, a job Slurm still runs is awaited by its record, not submitted again', async (t) => {
+    const { root, fake, start, job } = await setup(t);
+    fake.verdict = () => ({ state: 'RUNNING' }); // the first scheduler's jobs never finish while it lives
+    const first = await start();
+    const lost = new AbortController();
+    const running = Promise.all([1, 2, 3].map((i) => first.run(job(i), lost.signal)));
+    while (fake.entries.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    await first.stop(); // the scheduler dies; its jobs stay in Slurm
+
+    const second = await start();
+    const outcome = second.run(job(2), never);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(fake.submissions.length, 1, 'nothing submitted again');
+    const scratch = openScratch(join(root, '.baton/scratch'));
+    const record = JSON.parse(
+      readFileSync(join(root, '.baton/scratch/jobs', job(2).evalHash, 'slurm'), 'utf8'),
+    ) as SlurmRecord;
+    const entry = fake.entries.find((item) => item.id === `${record.jobId}_${record.index}`)!;
+    await new JobFiles(scratch, job(2).evalHash).finish(
+      { ok: true, value: encodeValue('from the first scheduler', 'result') },
+      { jobId: 'x', attempt: 1, startedAt: Date.now() },
+    );
+    entry.state = 'COMPLETED';
+    const done = await outcome;
+    assert.ok(done.ok);
+    assert.equal(decodeValue(done.value), 'from the first scheduler');
+    lost.abort();
+    await running;
+  });
+
+  test("Slurm's verdicts become outcomes: time limit, memory, node failure", async (t) => {
+    const { fake, start, job } = await setup(t);
+    const states = ['TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL'];
+    fake.verdict = (hash) => ({ state: states[Number.parseInt(hash, 16) - 1]! });
+    const executor = await start();
+    const outcomes = await Promise.all([1, 2, 3].map((i) => executor.run(job(i, { memory: 1 }), never)));
+    const errors = outcomes.map((outcome) => (outcome.ok ? undefined : outcome.error));
+    assert.equal(errors[0]?.kind, 'timeout');
+    assert.equal(errors[1]?.kind, 'memory');
+    assert.match(errors[1]!.message, /memory limit of 1 GiB/);
+    assert.equal(errors[2]?.kind, 'system');
+    assert.match(errors[2]!.message, /node failed/);
+  });
+
+  test('a refused submission fails as the application, with sbatch message, and is not retried', async (t) => {
+    const { fake, start, job } = await setup(t);
+    fake.refuse = 'invalid partition name specified';
+    const executor = await start();
+    const outcome = await executor.run(job(1), never);
+    assert.ok(!outcome.ok);
+    assert.equal(outcome.error.kind, 'application');
+    assert.match(outcome.error.message, /invalid partition name specified/);
+  });
+
+  test('cancelling scancels the jobs of that moment in one call', async (t) => {
+    const { fake, start, job } = await setup(t);
+    fake.verdict = () => ({ state: 'RUNNING' });
+    const executor = await start();
+    const controller = new AbortController();
+    const outcomes = Promise.all([1, 2, 3].map((i) => executor.run(job(i), controller.signal)));
+    while (fake.entries.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    const results = await outcomes;
+    assert.ok(results.every((outcome) => !outcome.ok && outcome.error.kind === 'cancelled'));
+    assert.deepEqual(fake.cancelled.sort(), ['100_0', '100_1', '100_2']);
+  });
+});
