@@ -30,3 +30,7 @@ if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5
   echo "starting PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
 fi
+
+# A single-node Slurm for test/services/slurm (TESTBED.md): installed, configured and started when
+# it does not answer.
+source "$(dirname "${BASH_SOURCE[0]}")/ensure-slurm.sh"
