@@ -11,7 +11,8 @@ describe('baton --help and --version', () => {
     assert.equal(r.code, 0);
     for (const name of ['init', 'run', 'log', 'executors', 'oneshot'])
       assert.match(r.stdout, new RegExp(`^ {2}${name} `, 'm'));
-    assert.doesNotMatch(r.stdout, /\bworker\b/);
+    assert.match(r.stdout, /^ {2}worker /m);
+    assert.doesNotMatch(r.stdout, /^ {2}ui /m);
     for (const name of ['init', 'run', 'log', 'executors', 'oneshot']) {
       const help = await p.baton([name, '--help']);
       assert.equal(help.code, 0, help.stderr);
@@ -28,9 +29,9 @@ describe('baton --help and --version', () => {
 
   test('a command of a later version says it is not yet available and exits 1', async (t) => {
     const p = project(t, { config: false });
-    const r = await p.baton(['worker', '--executor', 'fleet']);
+    const r = await p.baton(['ui', '--port', '8080']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^baton: baton worker is not yet available in this version — /);
+    assert.match(r.stderr, /^baton: baton ui is not yet available in this version — /);
   });
 
   test('an unknown command or option is a usage error', async (t) => {
