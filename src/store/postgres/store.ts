@@ -3,10 +3,8 @@
 // folder); leases so that schedulers sharing the store compute each call once.
 import type pg from 'pg';
 import { StoreError } from '../../errors.ts';
-import { openScratch, type S3ScratchOptions } from '../../scratch/index.ts';
 import { newId } from '../ids.ts';
-import { LATEST_SCHEMA_VERSION, SQLITE_MIGRATIONS } from '../migrations.ts';
-import { ScratchValues } from '../scratch-values.ts';
+import { LATEST_SCHEMA_VERSION } from '../migrations.ts';
 import type {
   CacheEntry,
   CallClaim,
@@ -19,48 +17,15 @@ import type {
   StoreInfo,
   TaskRecord,
 } from '../types.ts';
-import type { ValueBlobListener, ValueBlobs } from '../value-blobs.ts';
-import { isValueHash, valueHash, ValueFiles } from '../value-files.ts';
-import { WriteBuffer } from '../write-buffer.ts';
-import { createPool } from './connect.ts';
-import { migratePostgres, schemaVersion } from './ddl.ts';
+import { isValueHash, valueHash } from '../value-files.ts';
+import { schemaVersion } from './ddl.ts';
 import { storeFailure } from './errors.ts';
-import { CallLeases } from './leases.ts';
+import { checkPaging } from './lookups.ts';
+import { openPostgres, type OpenState, type PostgresStoreOptions } from './open.ts';
 import * as reads from './reads.ts';
 import { parsePostgresUrl, type PostgresTarget } from './url.ts';
-import { PostgresWriter } from './writer.ts';
-import { checkPaging, LookupBatch } from './lookups.ts';
 
-export interface PostgresStoreOptions {
-  /** `postgres://user[:password]@host[:port]/database[?schema=NAME]`. */
-  url: string;
-  /** Where values above `inlineLimit` go: an absolute folder path or `s3://bucket/prefix`. @default none: every value in the database */
-  values?: string | undefined;
-  s3?: S3ScratchOptions | undefined;
-  /** @default 65536 with a value store, else unlimited */
-  inlineLimit?: number | undefined;
-  /** Upgrade an older schema (`baton db upgrade`); an empty database is always set up. @default false */
-  upgrade?: boolean | undefined;
-  /** Connections in the pool. @default 4 */
-  poolSize?: number | undefined;
-  /** How often a waiting scheduler looks for calls whose owner died, in ms. @default 1000 */
-  leasePollInterval?: number | undefined;
-  /** @default 25 */
-  flushInterval?: number | undefined;
-  /** @default 20000 */
-  maxBatch?: number | undefined;
-  /** @default 30000 */
-  backlogLimit?: number | undefined;
-}
-
-interface OpenState {
-  pool: pg.Pool;
-  files: ValueBlobs | undefined;
-  buffer: WriteBuffer;
-  leases: CallLeases;
-  caches: LookupBatch<CacheEntry>;
-  values: LookupBatch<Uint8Array | null>;
-}
+export type { PostgresStoreOptions } from './open.ts';
 
 export class PostgresStore implements Store {
   readonly target: PostgresTarget;
@@ -89,71 +54,7 @@ export class PostgresStore implements Store {
   }
 
   private async openOnce(): Promise<void> {
-    if (this.state) return;
-    const target = this.target;
-    const pool = createPool(target, this.options.poolSize ?? 4);
-    try {
-      const client = await pool.connect().catch((error: unknown) => {
-        throw storeFailure(target, 'connecting to', error);
-      });
-      try {
-        await migratePostgres(client, target, SQLITE_MIGRATIONS, { upgrade: this.options.upgrade ?? false });
-      } catch (error) {
-        throw storeFailure(target, 'setting up the schema of', error);
-      } finally {
-        client.release();
-      }
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw error;
-    }
-    const listener: ValueBlobListener = {
-      written: (hash, size) => {
-        const buffer = this.state?.buffer;
-        buffer?.queue.values.set(hash, { size, data: null, createdAt: Date.now() });
-        buffer?.changed();
-      },
-      failed: (hash, error) => {
-        const buffer = this.state?.buffer;
-        buffer?.queue.dropCacheFor(hash);
-        buffer?.defer(
-          new StoreError(`cannot write value ${hash} to ${files?.location}: ${String(error)}`, {
-            cause: error,
-            hint: 'check that the value store is reachable and writable; the call will be recomputed next time',
-          }),
-        );
-      },
-    };
-    const values = this.options.values;
-    const files: ValueBlobs | undefined =
-      values === undefined
-        ? undefined
-        : values.includes('://')
-          ? new ScratchValues(openScratch(values, { s3: this.options.s3 }), listener)
-          : new ValueFiles(values, listener);
-    const buffer = new WriteBuffer({
-      path: target.display,
-      writer: new PostgresWriter(pool, this.owner),
-      files: files ?? NO_FILES,
-      flushInterval: this.options.flushInterval,
-      maxBatch: this.options.maxBatch,
-      backlogLimit: this.options.backlogLimit,
-    });
-    const leases = new CallLeases({
-      target,
-      pool,
-      owner: this.owner,
-      pollInterval: this.options.leasePollInterval,
-    });
-    const failure = (doing: string) => (error: unknown) => storeFailure(target, doing, error);
-    this.state = {
-      pool,
-      files,
-      buffer,
-      leases,
-      caches: new LookupBatch((keys) => reads.selectCaches(pool, keys), failure('reading the call cache of')),
-      values: new LookupBatch((keys) => reads.selectValues(pool, keys), failure('reading values from')),
-    };
+    this.state ??= await openPostgres(this.options, this.target, this.owner);
   }
 
   async close(): Promise<void> {
@@ -381,17 +282,3 @@ export class PostgresStore implements Store {
     return this.live().pool;
   }
 }
-
-/** Without a value store every value is inline: nothing is ever being written elsewhere. */
-const NO_FILES: ValueBlobs = {
-  location: '',
-  pathOf: (hash) => hash,
-  write: () => undefined,
-  pending: () => undefined,
-  isWriting: () => false,
-  writing: 0,
-  settled: async () => undefined,
-  exists: async () => false,
-  read: async () => undefined,
-  remove: async () => undefined,
-};
