@@ -21,6 +21,8 @@ export interface JobRequest {
   options: ResolvedTaskOptions;
   /** 1 for the first attempt. */
   attempt: number;
+  /** A speculative backup of a straggler: run it before jobs that are still waiting. */
+  urgent?: boolean | undefined;
 }
 
 /** How a job failed, as plain data that crosses process and machine boundaries. */
@@ -66,11 +68,6 @@ export interface Executor {
   readonly name: string;
   /** How many jobs the scheduler may hand over at once; more wait in the scheduler's queue. */
   readonly maxInFlight: number;
-  /**
-   * Cancelling a running job stops more than that job (the local pool kills the worker and loses its
-   * other jobs). Speculation then lets a losing attempt finish rather than cancel it. @default false
-   */
-  readonly cancelStopsWorker?: boolean;
   start(ctx: ExecutorContext): Promise<void>;
   run(job: JobRequest, signal: AbortSignal): Promise<JobOutcome>;
   stop(): Promise<void>;

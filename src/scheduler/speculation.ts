@@ -14,6 +14,8 @@ export interface SpeculationOptions {
   percentile?: number;
   /** ...times this factor. @default 2 */
   factor?: number;
+  /** No job counts as a straggler before it has run this long, in ms. @default 200 */
+  minMs?: number;
   /** Backup attempts per job, at most. @default 1 */
   maxReruns?: number;
   /** How often running jobs are checked, in ms. @default 100 */
@@ -40,6 +42,7 @@ export class Speculator {
   private readonly percentile: number;
   private readonly factor: number;
   private readonly maxReruns: number;
+  private readonly minMs: number;
   private readonly intervalMs: number;
   private readonly runtimes: number[] = [];
   private readonly running = new Set<Running>();
@@ -54,6 +57,7 @@ export class Speculator {
     this.percentile = check(options.percentile ?? 90, 'percentile', 1, 100);
     this.factor = check(options.factor ?? 2, 'factor', 1, Infinity);
     this.maxReruns = check(options.maxReruns ?? 1, 'maxReruns', 0, 100);
+    this.minMs = check(options.minMs ?? 200, 'minMs', 0, Infinity);
     this.intervalMs = check(options.intervalMs ?? 100, 'intervalMs', 1, 60_000);
   }
 
@@ -69,9 +73,8 @@ export class Speculator {
         this.running.delete(entry);
         this.byJob.delete(request.jobId);
         if (outcome.ok && entry.startedAt !== undefined) this.runtimes.push(Date.now() - entry.startedAt);
-        // The losing attempt is cancelled where that stops only it; where cancelling means killing a
-        // worker with other jobs on it (the local pool), it is left to finish and its result ignored.
-        if (!executor.cancelStopsWorker) for (const controller of controllers) controller.abort();
+        for (const controller of controllers) controller.abort(); // the losing attempt is not needed
+
         if (this.running.size === 0) this.stopTimer();
         resolve(outcome);
       };
@@ -82,7 +85,7 @@ export class Speculator {
         const onAbort = () => controller.abort(signal.reason);
         signal.addEventListener('abort', onAbort, { once: true });
         pending++;
-        executor.run(request, controller.signal).then(
+        executor.run(backup ? { ...request, urgent: true } : request, controller.signal).then(
           (outcome) => {
             pending--;
             signal.removeEventListener('abort', onAbort);
@@ -121,7 +124,7 @@ export class Speculator {
       return undefined;
     const sorted = [...this.runtimes].sort((a, b) => a - b);
     const at = sorted[Math.min(sorted.length - 1, Math.ceil((this.percentile / 100) * sorted.length) - 1)]!;
-    return at * this.factor;
+    return Math.max(at * this.factor, this.minMs);
   }
 
   private tick(): void {

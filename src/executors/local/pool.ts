@@ -5,6 +5,7 @@ import type { JobOutcome, JobRequest } from '../types.ts';
 import { cancelledOutcome, lostOutcome, timeoutOutcome } from '../outcomes.ts';
 import { describeExit } from './outcomes.ts';
 import { PoolWorker } from './pool-worker.ts';
+import { depthFor, workerTimePerJob } from './job-times.ts';
 import { JobQueue, type PendingJob } from './queue.ts';
 import type { WorkerExit, WorkerRuntime } from './runtime.ts';
 
@@ -22,6 +23,8 @@ interface WorkerGroup {
   /** Jobs with a time limit: each runs alone, so its worker can be killed without losing others. */
   readonly timed: JobQueue;
   readonly workers: Set<PoolWorker>;
+  /** Recent worker time per job in ms (an average over result messages): see `depth`. */
+  msPerJob: number;
 }
 
 export interface PoolOptions {
@@ -60,7 +63,9 @@ export class LocalPool {
 
   enqueue(pending: PendingJob): void {
     const group = this.groupOf(pending.job);
-    (pending.job.options.timeLimit === undefined ? group.queue : group.timed).push(pending);
+    const queue = pending.job.options.timeLimit === undefined ? group.queue : group.timed;
+    if (pending.job.urgent) queue.pushFront(pending);
+    else queue.push(pending);
     this.schedule();
   }
 
@@ -95,7 +100,14 @@ export class LocalPool {
     const key = memoryMb ?? 0;
     let group = this.groups.get(key);
     if (!group) {
-      group = { key, memoryMb, queue: new JobQueue(), timed: new JobQueue(), workers: new Set() };
+      group = {
+        key,
+        memoryMb,
+        queue: new JobQueue(),
+        timed: new JobQueue(),
+        workers: new Set(),
+        msPerJob: 0,
+      };
       this.groups.set(key, group);
     }
     return group;
@@ -125,14 +137,15 @@ export class LocalPool {
         this.send(worker, group.timed.take(1));
       }
       // Enough jobs per message to give every worker a share, but no more, so none sits idle.
-      const batchSize = Math.min(MAX_BATCH, Math.ceil(group.queue.size / this.options.maxWorkers));
+      const limit = depthFor(group.msPerJob, HIGH_WATER);
+      const batchSize = Math.min(MAX_BATCH, limit, Math.ceil(group.queue.size / this.options.maxWorkers));
       while (group.queue.size > 0) {
-        const worker = this.idleWorker(group) ?? this.spawn(group) ?? this.leastLoaded(group);
+        const worker = this.idleWorker(group) ?? this.spawn(group) ?? this.leastLoaded(group, limit);
         if (!worker) {
           if (group.workers.size === 0) this.drainFor(group);
           break;
         }
-        this.send(worker, group.queue.take(Math.min(batchSize, HIGH_WATER - worker.outstanding.size)));
+        this.send(worker, group.queue.take(Math.min(batchSize, limit - worker.outstanding.size)));
       }
     } catch (error) {
       // A worker could not even be created: nothing in this group can run now.
@@ -149,11 +162,10 @@ export class LocalPool {
     return undefined;
   }
 
-  private leastLoaded(group: WorkerGroup): PoolWorker | undefined {
+  private leastLoaded(group: WorkerGroup, limit: number): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const worker of group.workers) {
-      if (worker.exclusive || worker.drainingFor !== undefined || worker.outstanding.size >= HIGH_WATER)
-        continue;
+      if (worker.exclusive || worker.drainingFor !== undefined || worker.outstanding.size >= limit) continue;
       if (!best || worker.outstanding.size < best.outstanding.size) best = worker;
     }
     return best;
@@ -290,8 +302,14 @@ export class LocalPool {
     this.onResults(worker, message);
   }
 
+  private noteWorkerTime(worker: PoolWorker, times: ArrayLike<number>, count: number): void {
+    const group = this.groups.get(worker.groupKey);
+    if (group && count > 0) group.msPerJob = group.msPerJob * 0.8 + workerTimePerJob(times, count) * 0.2;
+  }
+
   private onResults(worker: PoolWorker, message: ResultMessage): void {
     const { ids, ok, values, offsets, times, errors } = message;
+    this.noteWorkerTime(worker, times, ids.length);
     let failures = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;

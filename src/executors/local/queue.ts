@@ -12,7 +12,7 @@ export interface PendingJob {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** First in, first out; a cancelled job stays in place and is skipped when reached. */
+/** First in, first out (urgent jobs go first); a cancelled job stays in place and is skipped when reached. */
 export class JobQueue {
   private items: Array<PendingJob | undefined> = [];
   private head = 0;
@@ -21,6 +21,13 @@ export class JobQueue {
 
   push(pending: PendingJob): void {
     this.items.push(pending);
+    this.size++;
+  }
+
+  /** Puts a job first in line. */
+  pushFront(pending: PendingJob): void {
+    if (this.head > 0) this.items[--this.head] = pending;
+    else this.items.unshift(pending);
     this.size++;
   }
 
