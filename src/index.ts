@@ -31,7 +31,16 @@ export {
   type JobEvent,
   type ExecutionEvent,
 } from './scheduler/index.ts';
-export { map, mapAll, type MapOptions } from './map/index.ts';
+export {
+  map,
+  mapAll,
+  Stage,
+  Pipeline,
+  executePipelines,
+  type MapOptions,
+  type ParallelPipelines,
+  type PipelineResults,
+} from './map/index.ts';
 export { registerValueCodec, type ValueCodec } from './codec/index.ts';
 export {
   BatonError,

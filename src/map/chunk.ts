@@ -28,15 +28,18 @@ async function loaded(mapped: Task<unknown[], unknown>): Promise<TaskDef> {
   return def;
 }
 
-/** Runs `mapped` over `items` one after another; the first item that throws fails the chunk. */
+/**
+ * Runs `mapped` over `items` one after another, each call given the item then `extra`; the first item
+ * that throws fails the chunk.
+ */
 export const mapChunk = builtInTask(
   'baton.map.chunk',
-  async (mapped: Task<unknown[], unknown>, items: unknown[]): Promise<unknown[]> => {
+  async (mapped: Task<unknown[], unknown>, items: unknown[], extra: unknown[] = []): Promise<unknown[]> => {
     const def = await loaded(mapped);
     const results: unknown[] = [];
-    for (const item of items) results.push(await def.fn(item as never));
+    for (const item of items) results.push(await def.fn(...([item, ...extra] as never[])));
     return results;
   },
   import.meta.url,
-  { version: '1' },
+  { version: '2' },
 );

@@ -41,6 +41,8 @@ export interface MapOptions extends SchedulerOptions {
   speculation?: SpeculationOptions | false;
   /** A scheduler to run on (left open); otherwise one is made from these options and closed after. */
   scheduler?: Scheduler;
+  /** Arguments passed after the item to every call (pipelines pass their config). @default [] */
+  extraArgs?: readonly unknown[];
 }
 
 export const DEFAULT_MAX_CONCURRENT = 4096;
@@ -81,13 +83,14 @@ async function readChunk<A>(source: AsyncIterator<A> | Iterator<A>, size: number
 
 function evaluateChunk<A, R>(
   session: RunSession,
-  call: Task<[A], R>,
+  call: Task<[A, ...unknown[]], R>,
   chunk: A[],
   chunked: boolean,
+  extra: readonly unknown[],
 ): Promise<Outcome<R>> {
   const evaluated = chunked
-    ? (session.evaluate(mapChunk.options(call.def.options)(call as never, chunk)) as Promise<R[]>)
-    : (session.evaluate(call(chunk[0]!)) as Promise<R>).then((value) => [value]);
+    ? (session.evaluate(mapChunk.options(call.def.options)(call as never, chunk, [...extra])) as Promise<R[]>)
+    : (session.evaluate(call(chunk[0]!, ...extra)) as Promise<R>).then((value) => [value]);
   return evaluated.then(
     (values) => ({ ok: true, values }),
     (error: unknown) => ({ ok: false, error, count: chunk.length }),
@@ -124,7 +127,11 @@ export async function* map<A, R>(
   const chunkSize = positive(options.chunkSize, 'chunkSize', 1);
   const ordered = options.ordered ?? true;
   const collect = options.errors === 'collect';
-  const call = options.executor ? task.options({ executor: options.executor }) : task;
+  const call = (options.executor ? task.options({ executor: options.executor }) : task) as Task<
+    [A, ...unknown[]],
+    R
+  >;
+  const extra = options.extraArgs ?? [];
   const scheduler = options.scheduler ?? new Scheduler(options);
   const session = await scheduler.begin(`map(${task.def.name})`, '', {
     cache: options.cache,
@@ -153,7 +160,7 @@ export async function* map<A, R>(
           if (chunk.length === 0) break;
           held += chunk.length;
           const slot: (typeof inFlight)[number] = {
-            done: evaluateChunk(session, call, chunk, chunkSize > 1),
+            done: evaluateChunk(session, call, chunk, chunkSize > 1, extra),
           };
           void slot.done.then((outcome) => (slot.settled = outcome));
           inFlight.push(slot);
