@@ -49,6 +49,8 @@ interface Plan {
 }
 
 const recordKey = (evalHash: string) => `jobs/${evalHash}/slurm`;
+/** sbatch expands `%` patterns in `--output`; a literal `%` in the scratch path is written `%%`. */
+const outputPath = (path: string) => path.replaceAll('%', '%%');
 const queueKey = (name: string, index: number | undefined) => `${name}#${index ?? ''}`;
 
 export class SlurmEngine implements RemoteEngine<SlurmHandle> {
@@ -205,7 +207,7 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
       name = singleJobName(evalHash);
       const log = `jobs/${evalHash}/slurm.out`;
       records = [{ name, log, submittedAt }];
-      args = [`--job-name=${name}`, `--output=${join(this.scratchDir, log)}`];
+      args = [`--job-name=${name}`, `--output=${outputPath(join(this.scratchDir, log))}`];
       script = jobScript({ ...common, ...paths, job: { evalHash }, title: `baton: task ${task}` });
     } else {
       const batch = `${submittedAt.toString(36)}-${randomBytes(6).toString('hex')}`;
@@ -219,7 +221,7 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
       args = [
         `--job-name=${name}`,
         `--array=0-${jobs.length - 1}`,
-        `--output=${join(this.scratchDir, 'slurm', batch, '%a.out')}`,
+        `--output=${outputPath(join(this.scratchDir, 'slurm', batch))}/%a.out`,
       ];
       const title = `baton: ${jobs.length} calls of task ${task}, eval hashes in ${list}`;
       script = jobScript({ ...common, ...paths, job: { list: join(this.scratchDir, list) }, title });

@@ -23,6 +23,8 @@ interface Watched {
   /** Polls started before the watch began cannot tell whether the job is gone. */
   since: number;
   last: QueueEntry | undefined;
+  /** Ended: kept (no longer polled) so that a later `watch` of the same job resolves at once. */
+  done: boolean;
   start: () => void;
   complete: () => void;
   end: (end: QueueEnd) => void;
@@ -34,6 +36,8 @@ export class SlurmPoller {
   private readonly logger: ExecutorLogger;
   private readonly watched = new Map<string, Watched>();
   private rounds = 0;
+  /** Watches not ended yet: polling stops when there are none. */
+  private live = 0;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private stopped = false;
@@ -44,7 +48,7 @@ export class SlurmPoller {
     this.logger = logger;
   }
 
-  /** Follows job `id` (`123` or `123_4`) until it ends; the same watch for the same id. */
+  /** Follows job `id` (`123` or `123_4`) until it ends; the same watch for the same id until `forget`. */
   watch(id: string): Watch {
     const known = this.watched.get(id);
     if (known) return known.watch;
@@ -58,21 +62,26 @@ export class SlurmPoller {
       watch: { started, completing, ended },
       since: this.rounds,
       last: undefined,
+      done: false,
       start,
       complete,
       end: (how) => {
+        watched.done = true;
+        this.live--;
         start();
         complete();
         end(how);
-        this.watched.delete(id);
       },
     };
     this.watched.set(id, watched);
+    this.live++;
     this.schedule();
     return watched.watch;
   }
 
   forget(id: string): void {
+    const watched = this.watched.get(id);
+    if (watched && !watched.done) this.live--;
     this.watched.delete(id);
   }
 
@@ -83,7 +92,7 @@ export class SlurmPoller {
   }
 
   private schedule(): void {
-    if (this.timer || this.stopped || this.watched.size === 0) return;
+    if (this.timer || this.stopped || this.live === 0) return;
     this.timer = setTimeout(() => void this.poll(), this.intervalMs);
   }
 
@@ -104,6 +113,7 @@ export class SlurmPoller {
     }
     const byId = new Map(entries.map((entry) => [entry.id, entry]));
     for (const [id, watched] of this.watched) {
+      if (watched.done) continue;
       const entry = byId.get(id);
       if (!entry) {
         if (watched.since < round) {
