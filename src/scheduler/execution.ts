@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { decodeValue, encodeArgs, encodeValue } from '../codec/index.ts';
 import { CancelledError, WorkflowError } from '../errors.ts';
 import { callHash, evalHash, hashArgs, taskHash } from '../hash/index.ts';
-import type { Store } from '../store/index.ts';
 import {
   CallExpr,
   argumentName,
@@ -22,26 +21,17 @@ import {
   type TaskDef,
   type TaskOptions,
 } from '../task/index.ts';
-import { runAttempts, type JobRunner } from './attempts.ts';
-import type { Speculator } from './speculation.ts';
+import { runAttempts } from './attempts.ts';
+import type { SchedulerEvent } from './events.ts';
+import type { ExecutionSettings, JobNode } from './execution-types.ts';
 import { toCaughtError, withCallPath } from './call-paths.ts';
 import { ChildCallHashes } from './child-hashes.ts';
-import type { SchedulerEvent } from './events.ts';
 import { contains, hasExpr, mapExprs } from './values.ts';
 
-export type CacheMode = 'backend' | 'execution' | 'none';
+export type { CacheMode, ExecutionSettings, JobNode } from './execution-types.ts';
 
 /** Stands for a value a dry run would have to compute. */
 export const WOULD_RUN: unique symbol = Symbol('baton.would-run');
-
-/** One call in the job tree, kept small: a million of them may be alive. */
-export interface JobNode {
-  readonly id: string;
-  readonly def: TaskDef;
-  readonly parent: JobNode | undefined;
-  readonly args: readonly unknown[] | undefined;
-  childCallHashes?: ChildCallHashes;
-}
 
 interface Prepared {
   options: ResolvedTaskOptions;
@@ -53,25 +43,6 @@ interface Prepared {
 interface CallResult {
   value: unknown;
   callHash: string;
-}
-
-export interface ExecutionSettings {
-  id: string;
-  store: Store;
-  cacheMode: CacheMode;
-  dryRun: boolean;
-  /** `-o key=value` from the command line: the highest precedence. */
-  cliOverrides: TaskOptions | undefined;
-  /** Task option defaults from an executor's config section. */
-  executorDefaults(name: string): TaskOptions | undefined;
-  runner: JobRunner;
-  signal: AbortSignal;
-  emit(event: SchedulerEvent): void;
-  /** Someone wants every job event (an `onEvent` callback); otherwise only cached and would-run ones are emitted. */
-  listening: boolean;
-  newId(): string;
-  /** Backup attempts for stragglers (map turns it on). */
-  speculation?: Speculator | undefined;
 }
 
 const HOST = hostname();
@@ -216,6 +187,8 @@ export class Execution {
       return cached;
     }
     if (this.settings.dryRun) return this.wouldRun(def, key, parent);
+    // A store only this scheduler uses (SQLite) has no claims: no await for them on the hot path.
+    if (!store.claimCall) return this.compute(def, args, prepared, key, node);
     const claim = await this.claim(node, prepared, key);
     if (claim.cached) {
       parent?.childCallHashes?.push(claim.cached.callHash);
