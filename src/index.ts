@@ -37,6 +37,8 @@ export {
   Stage,
   Pipeline,
   executePipelines,
+  type ItemRange,
+  type MapEvent,
   type MapOptions,
   type ParallelPipelines,
   type PipelineResults,

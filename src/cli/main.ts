@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'evaluate a task from a workflow file and print its result',
     load: async () => (await import('./run.ts')).runCommand,
   },
+  map: {
+    summary: 'call a function given on the command line on many items, in parallel',
+    load: async () => (await import('./map.ts')).mapCommand,
+  },
   log: {
     summary: "list recent executions, or show one execution's jobs",
     load: async () => (await import('./log.ts')).logCommand,
@@ -50,7 +54,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 /** Commands of the design that later versions bring. */
-const NOT_YET = new Set(['map', 'ui', 'cache', 'profile']);
+const NOT_YET = new Set(['ui', 'cache', 'profile']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

@@ -1,6 +1,7 @@
 // map() and mapAll(): a task over many items as one run. Items are read from the source only as slots
 // free up, so an iterable of millions never sits in memory; every item (or chunk of items) is a cached
 // call, so a map that was killed and is started again reuses what had finished.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelledError, TaskError, UsageError } from '../errors.ts';
 import {
   Scheduler,
@@ -9,9 +10,18 @@ import {
   type SchedulerOptions,
   type SpeculationOptions,
 } from '../scheduler/index.ts';
-import type { SchedulerEvent } from '../scheduler/index.ts';
+import type { JobEvent, SchedulerEvent } from '../scheduler/index.ts';
 import type { Task } from '../task/index.ts';
 import { mapChunk } from './chunk.ts';
+
+/** Which items a job works on: `count` items from the `first` (0-based, in the order read). */
+export interface ItemRange {
+  first: number;
+  count: number;
+}
+
+/** A scheduler event as map reports it: job events of an item's call say which items they are for. */
+export type MapEvent = SchedulerEvent & { items?: ItemRange };
 
 export interface MapOptions extends SchedulerOptions {
   /** The executor every item runs on. @default the task's own */
@@ -30,7 +40,13 @@ export interface MapOptions extends SchedulerOptions {
   /** @default 'backend' */
   cache?: CacheMode;
   signal?: AbortSignal;
-  onEvent?: (event: SchedulerEvent) => void;
+  /** Every scheduler event; a job event of an item's call (or of a call it made) carries `items`. */
+  onEvent?: (event: MapEvent) => void;
+  /**
+   * Names the run: recorded with the execution (`baton log` shows it). Resuming needs no key: every
+   * item is a cached call, so the same map started again reuses what finished. @default none
+   */
+  resumeKey?: string;
   /** @default true */
   provenance?: boolean;
   /**
@@ -89,12 +105,35 @@ function evaluateChunk<A, R>(
   extra: readonly unknown[],
 ): Promise<Outcome<R>> {
   const evaluated = chunked
-    ? (session.evaluate(mapChunk.options(call.def.options)(call as never, chunk, [...extra])) as Promise<R[]>)
+    ? (session.evaluate(
+        mapChunk.options({ ...call.def.options, ...call.overrides })(call as never, chunk, [...extra]),
+      ) as Promise<R[]>)
     : (session.evaluate(call(chunk[0]!, ...extra)) as Promise<R>).then((value) => [value]);
   return evaluated.then(
     (values) => ({ ok: true, values }),
     (error: unknown) => ({ ok: false, error, count: chunk.length }),
   );
+}
+
+/**
+ * Tags job events with the items whose evaluation they come from: the evaluation of a chunk runs in
+ * an async context holding its range, where a job's first event is emitted; its later events may come
+ * from an executor's callbacks, whose context is another's, so they are matched by job id.
+ */
+function itemTagger(onEvent: (event: MapEvent) => void) {
+  const context = new AsyncLocalStorage<ItemRange>();
+  const byJob = new Map<string, ItemRange>();
+  const ended = new Set<JobEvent['type']>(['finished', 'cached', 'failed', 'cancelled']);
+  return {
+    context,
+    onEvent(event: SchedulerEvent): void {
+      if (!('jobId' in event)) return onEvent(event);
+      const items = byJob.get(event.jobId) ?? context.getStore();
+      if (items && !ended.has(event.type)) byJob.set(event.jobId, items);
+      else byJob.delete(event.jobId);
+      onEvent(items ? { ...event, items } : event);
+    },
+  };
 }
 
 /**
@@ -133,10 +172,12 @@ export async function* map<A, R>(
   >;
   const extra = options.extraArgs ?? [];
   const scheduler = options.scheduler ?? new Scheduler(options);
-  const session = await scheduler.begin(`map(${task.def.name})`, '', {
+  const tags = options.onEvent ? itemTagger(options.onEvent) : undefined;
+  const key = options.resumeKey === undefined ? '' : `resumeKey=${JSON.stringify(options.resumeKey)}`;
+  const session = await scheduler.begin(`map(${task.def.name})`, key, {
     cache: options.cache,
     signal: options.signal,
-    onEvent: options.onEvent,
+    onEvent: tags?.onEvent,
     provenance: options.provenance,
     speculation: options.speculation ?? {},
   });
@@ -144,6 +185,7 @@ export async function* map<A, R>(
   let held = 0;
   let exhausted = false;
   let given = 0;
+  let read = 0;
   let failed = 0;
   let ended = false;
   const capacity = Math.max(maxConcurrent, chunkSize);
@@ -159,8 +201,11 @@ export async function* map<A, R>(
           if (chunk.length < chunkSize) exhausted = true;
           if (chunk.length === 0) break;
           held += chunk.length;
+          const evaluate = () => evaluateChunk(session, call, chunk, chunkSize > 1, extra);
+          const range = { first: read, count: chunk.length };
+          read += chunk.length;
           const slot: (typeof inFlight)[number] = {
-            done: evaluateChunk(session, call, chunk, chunkSize > 1, extra),
+            done: tags ? tags.context.run(range, evaluate) : evaluate(),
           };
           void slot.done.then((outcome) => (slot.settled = outcome));
           inFlight.push(slot);
