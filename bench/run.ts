@@ -12,6 +12,7 @@ const suites: Array<{ file: string; args: string[] }> = [
   { file: 'map.ts', args: [] },
   { file: 'map-makespan.ts', args: [] },
   { file: 'container.ts', args: [] },
+  { file: 'slurm.ts', args: [] },
   { file: 'code-package.ts', args: [] },
   { file: 'fleet.ts', args: [] },
   { file: 'store-postgres.ts', args: [] },
