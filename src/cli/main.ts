@@ -15,10 +15,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'evaluate a task from a workflow file and print its result',
     load: async () => (await import('./run.ts')).runCommand,
   },
-  map: {
-    summary: 'call a function given on the command line on many items, in parallel',
-    load: async () => (await import('./map.ts')).mapCommand,
-  },
   log: {
     summary: "list recent executions, or show one execution's jobs",
     load: async () => (await import('./log.ts')).logCommand,
@@ -26,6 +22,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   executors: {
     summary: 'show the configured executors and their resolved options',
     load: async () => (await import('./executors.ts')).executorsCommand,
+  },
+  map: {
+    summary: 'call a function given on the command line on many items, in parallel',
+    load: async () => (await import('./map.ts')).mapCommand,
   },
   db: {
     summary: "set up or upgrade the store's schema, or show what it holds",
