@@ -7,6 +7,7 @@ import {
   getTask,
   importWorkflow,
   isUnresolved,
+  localModuleUrl,
   type Task,
   type TaskDef,
 } from '../task/index.ts';
@@ -14,7 +15,7 @@ import {
 async function loaded(mapped: Task<unknown[], unknown>): Promise<TaskDef> {
   let def = mapped.def;
   if (isUnresolved(def) && def.moduleUrl) {
-    await importWorkflow(def.moduleUrl);
+    await importWorkflow(localModuleUrl(def.moduleUrl));
     def = getTask(def.name) ?? def;
   }
   if (isUnresolved(def)) {

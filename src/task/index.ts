@@ -27,6 +27,9 @@ export {
   importWorkflow,
   isImportingWorkflow,
   notifyTopLevelRun,
+  addModuleRoot,
+  localModuleUrl,
+  OWN_SOURCE,
   type TaskDef,
 } from './registry.ts';
 export { cond, catchError, seq, type Unlazy } from './control.ts';

@@ -25,6 +25,8 @@ interface RegistryState {
   importing: number;
   /** Resolved when a module being imported by Baton calls `run()` at top level. */
   onTopLevelRun: Array<() => void>;
+  /** In a remote job: module URL prefixes of the scheduler, and where those modules are here. */
+  moduleRoots: Array<{ scheduler: string; here: string }>;
 }
 
 const KEY = Symbol.for('baton.registry');
@@ -33,7 +35,7 @@ function state(): RegistryState {
   const holder = globalThis as unknown as Record<symbol, RegistryState | undefined>;
   let current = holder[KEY];
   if (!current) {
-    current = { tasks: new Map(), importing: 0, onTopLevelRun: [] };
+    current = { tasks: new Map(), importing: 0, onTopLevelRun: [], moduleRoots: [] };
     holder[KEY] = current;
   }
   return current;
@@ -83,6 +85,29 @@ export function listTasks(): TaskDef[] {
 /** Whether Baton is importing a workflow module right now (top-level `run()` must stay inert). */
 export function isImportingWorkflow(): boolean {
   return state().importing > 0;
+}
+
+/**
+ * In a remote job, makes module URLs under a folder of the scheduler (`scheduler`, as values such as
+ * tasks passed to map carry them) point to where that folder is here (`here`): the extracted code
+ * package, or Baton's own modules (`.ts` and `.js` follow the form this process runs).
+ */
+export function addModuleRoot(scheduler: string, here: string): void {
+  state().moduleRoots.push({ scheduler, here });
+}
+
+/** Baton's own modules in this process (its src/ or dist/ folder), and their extension. */
+export const OWN_SOURCE = new URL('../', import.meta.url).href;
+const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** Where a module URL that a value carried is found in this process. */
+export function localModuleUrl(url: string): string {
+  for (const root of state().moduleRoots) {
+    if (!url.startsWith(root.scheduler)) continue;
+    const moved = root.here + url.slice(root.scheduler.length);
+    return root.here === OWN_SOURCE ? moved.replace(/\.(ts|js)$/, OWN_EXTENSION) : moved;
+  }
+  return url;
 }
 
 /**

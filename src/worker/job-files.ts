@@ -32,6 +32,10 @@ export interface JobInput {
     hash: string;
   };
   code: JobCode;
+  /** The scheduler's code root as a file URL ending in `/`: module URLs that values carry start with it. */
+  codeRoot?: string | undefined;
+  /** The scheduler's Baton modules (its src/ or dist/ folder URL): built-in tasks that values carry. */
+  batonRoot?: string | undefined;
   /** The arguments, encoded with the value codec as one array; large ones hold null here. */
   args: Uint8Array;
   /** `[index, hash]` of each argument that travels through the value store (`values/<hash>`). */

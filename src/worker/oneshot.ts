@@ -9,6 +9,7 @@ import { encodeValue, serializeError } from '../codec/index.ts';
 import { SerializationError, WorkflowError } from '../errors.ts';
 import type { JobOutcome } from '../executors/types.ts';
 import { markWorkerContext } from '../scheduler/index.ts';
+import { addModuleRoot, OWN_SOURCE } from '../task/index.ts';
 import type { Scratch } from '../scratch/index.ts';
 import { decodeJobInput, JobFiles, type JobInput } from './job-files.ts';
 import { unpackArgs } from './large-values.ts';
@@ -48,6 +49,18 @@ export async function linkBaton(codeRoot: string): Promise<void> {
   }
 }
 
+const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** A task Baton defines itself (`baton:map/chunk`), in the form this process runs. */
+function ownModuleUrl(input: JobInput, path: string): string {
+  if (!/^[a-z0-9/_-]+$/.test(path)) {
+    throw new WorkflowError(`job ${input.evalHash} names a Baton module '${path}' that cannot exist`, {
+      hint: 'the job input is damaged: run the workflow again',
+    });
+  }
+  return new URL(`${path}${OWN_EXTENSION}`, OWN_SOURCE).href;
+}
+
 async function moduleUrl(input: JobInput, options: OneshotOptions): Promise<string> {
   let root: string;
   if ('package' in input.code) {
@@ -58,6 +71,11 @@ async function moduleUrl(input: JobInput, options: OneshotOptions): Promise<stri
   } else {
     root = input.code.root;
   }
+  // Tasks passed as values (to map) name modules by the scheduler's paths: point those here.
+  if (input.codeRoot) addModuleRoot(input.codeRoot, pathToFileURL(root + sep).href);
+  if (input.batonRoot) addModuleRoot(input.batonRoot, OWN_SOURCE);
+  if (input.task.module.startsWith('baton:'))
+    return ownModuleUrl(input, input.task.module.slice('baton:'.length));
   const file = resolve(root, input.task.module);
   if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) {
     throw new WorkflowError(`job ${input.evalHash} names module ${input.task.module}, outside its code`, {

@@ -1,11 +1,12 @@
 // What every remote executor does before and after the engine runs a job: open and check the scratch,
 // publish the code package once, write each job's input, and read back what `baton oneshot` wrote.
 import { join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ExecutorError } from '../../errors.ts';
 import { buildCodePackage, publishCodePackage } from '../../packaging/index.ts';
 import { openScratch, type Scratch } from '../../scratch/index.ts';
 import { decodeValue, encodeValue } from '../../codec/index.ts';
+import { OWN_SOURCE } from '../../task/index.ts';
 import { JOB_INPUT_FORMAT, JobFiles, LARGE_VALUE_BYTES, packArgs } from '../../worker/index.ts';
 import type { ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
 import type { RemoteOptions } from './options.ts';
@@ -79,8 +80,14 @@ export class RemotePlumbing {
     return new JobFiles(this.scratch, evalHash);
   }
 
-  /** The task module's path inside the code package; an ExecutorError when the package lacks it. */
+  /**
+   * The task module's path inside the code package, or `baton:<path>` for a task Baton defines itself
+   * (map's chunk runner, `baton map`'s expression); an ExecutorError when the package lacks it.
+   */
   modulePath(job: JobRequest): string {
+    if (job.task.module.startsWith(OWN_SOURCE)) {
+      return `baton:${job.task.module.slice(OWN_SOURCE.length).replace(/\.(ts|js)$/, '')}`;
+    }
     const file = job.task.module.startsWith('file:') ? fileURLToPath(job.task.module) : job.task.module;
     const path = relative(this.root, file).split(sep).join('/');
     if (path.startsWith('../') || path === '..' || resolve(this.root, path) !== resolve(file)) {
@@ -128,6 +135,8 @@ export class RemotePlumbing {
       attempt: job.attempt,
       task: { module, name: job.task.name, hash: job.task.hash },
       code: { package: this.code!.hash },
+      codeRoot: pathToFileURL(this.root + sep).href,
+      batonRoot: OWN_SOURCE,
       args: packed.args,
       largeArgs: packed.largeArgs,
       largeValueBytes: limit,

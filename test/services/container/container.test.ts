@@ -220,6 +220,23 @@ describe('container executor (podman + runc)', { skip: missing }, () => {
     }
   });
 
+  test('baton map runs its expression in containers, in chunks: built-in tasks travel too', async (t) => {
+    const p = setup(t);
+    const r = await p.baton([
+      'map',
+      '--expression',
+      'x => x * 2',
+      '--over',
+      '[1, 2, 3, 4, 5]',
+      '--executor',
+      'box',
+      '--chunk-size',
+      '2',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n').map(Number), [2, 4, 6, 8, 10]);
+  });
+
   test('a task error comes back with its name, message, stack and the log tail', async (t) => {
     const p = setup(t);
     const r = await p.baton(['run', 'wf.ts', 'boom', '--verbose']);
