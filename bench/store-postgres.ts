@@ -126,19 +126,20 @@ if (process.env.NODE_TEST_CONTEXT === undefined) {
     }
     const sqlite = results.get('SQLite')!;
     const postgres = results.get('PostgreSQL')!;
+    // The team store may be slower than a file on the same machine, but not by more than half.
     report({
-      name: 'team store: job writes on PostgreSQL',
-      detail: `${round(postgres.writes)} jobs/s vs SQLite ${round(sqlite.writes)} jobs/s (${JOBS.toLocaleString('en-US')} jobs, PostgreSQL on loopback)`,
-      value: postgres.writes,
-      unit: ' jobs/s',
-      target: { min: 10_000 },
+      name: 'team store: job writes, PostgreSQL against SQLite',
+      detail: `${round(postgres.writes)} jobs/s vs ${round(sqlite.writes)} jobs/s (${JOBS.toLocaleString('en-US')} jobs, PostgreSQL on loopback)`,
+      value: postgres.writes / sqlite.writes,
+      unit: 'x SQLite',
+      target: { min: 0.5 },
     });
     report({
-      name: 'team store: cached-call lookups on PostgreSQL',
-      detail: `${round(postgres.rate)} lookups/s vs SQLite ${round(sqlite.rate)} lookups/s; one alone p50 ${round(postgres.singleUs)} µs vs ${round(sqlite.singleUs)} µs`,
-      value: postgres.rate,
-      unit: ' lookups/s',
-      target: { min: 10_000 },
+      name: 'team store: cached-call lookups, PostgreSQL against SQLite',
+      detail: `${round(postgres.rate)} lookups/s vs ${round(sqlite.rate)} lookups/s; one alone p50 ${round(postgres.singleUs)} µs vs ${round(sqlite.singleUs)} µs`,
+      value: postgres.rate / sqlite.rate,
+      unit: 'x SQLite',
+      target: { min: 0.5 },
     });
   } finally {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
