@@ -73,14 +73,21 @@ describe('schedulers sharing a PostgreSQL store', needsPostgres, () => {
   });
 
   test('when one run is killed with SIGKILL, the other reuses what it committed and computes the rest', async (t) => {
+    // Registered first, so a failed test stops its runs before its schema is dropped.
+    const runs: Array<ReturnType<Project['start']>> = [];
+    t.after(() => {
+      for (const run of runs) run.child.kill('SIGKILL');
+    });
     const { url, schema } = freshSchema(t);
     const dir = teamProject(t, url);
     const args = ['run', 'workflow.ts', 'main', '--n', String(CALLS)];
     dir.write('hold', '');
     const first = dir.start(args);
+    runs.push(first);
     // Calls 0-3 finish; the next two to start hang until 'hold' goes.
     await waitFor(() => dir.lines('computed.log').length >= 6, 'the first run to start six calls', 120_000);
     const second = dir.start(args);
+    runs.push(second);
     // The second run is waiting on the first's lease of main() before the first dies.
     const deadline = Date.now() + 120_000;
     while ((await presenceSessions()) < 2) {
