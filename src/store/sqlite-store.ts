@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
-import { InlineWriter, ThreadWriter, type BatchWriter } from './batch-writer.ts';
-import { MEMORY_PATH, openConnection } from './connection.ts';
-import { LATEST_SCHEMA_VERSION, migrate, SQLITE_MIGRATIONS, type Migration } from './migrations.ts';
+import { MEMORY_PATH } from './connection.ts';
+import { LATEST_SCHEMA_VERSION, type Migration } from './migrations.ts';
+import { openDatabase } from './sqlite-open.ts';
 import { SqliteQueries } from './sqlite-queries.ts';
 import type {
   CacheEntry,
@@ -45,10 +45,6 @@ export interface SqliteStoreOptions {
   /** How long the store's own thread waits for another process's lock, in ms. @default 5000 */
   busyTimeout?: number | undefined;
 }
-
-// The writer thread may wait long for a lock: it holds nobody up but its own queue.
-const WRITER_BUSY_TIMEOUT = 30_000;
-const WRITER_CACHE_KIB = 64 * 1024;
 
 function checkPaging(method: string, name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -117,30 +113,7 @@ export class SqliteStore implements Store {
         hint: 'check that the path is writable, or set backend.db in baton.toml to another place',
       });
     }
-    let db: DatabaseSync | undefined;
-    try {
-      db = openConnection(this.path, {
-        busyTimeout: this.options.busyTimeout ?? 5000,
-        cacheKiB: WRITER_CACHE_KIB,
-      });
-      migrate(db, this.options.migrations ?? SQLITE_MIGRATIONS, this.path);
-    } catch (cause) {
-      db?.close();
-      if (cause instanceof StoreError) throw cause;
-      throw new StoreError(`cannot open database ${this.path}: ${String(cause)}`, {
-        cause,
-        hint: 'check that the file is a Baton SQLite database and is writable, or set backend.db in baton.toml',
-      });
-    }
-    const queries = new SqliteQueries(db);
-    const inline = new InlineWriter(queries);
-    const writer: BatchWriter =
-      memory || this.options.writerThread === false
-        ? inline
-        : new ThreadWriter(
-            { path: this.path, busyTimeout: WRITER_BUSY_TIMEOUT, cacheKiB: WRITER_CACHE_KIB },
-            inline,
-          );
+    const { db, queries, writer } = openDatabase(this.path, this.options, memory);
     // Writes end after open() returns, when `state` is set.
     const listener: ValueBlobListener = {
       written: (hash, size) => {
