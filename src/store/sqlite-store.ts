@@ -1,4 +1,5 @@
 // The Store on an embedded SQLite database (node:sqlite), with values inline or in files.
+import { BufferedWrites } from './buffered-writes.ts';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -67,7 +68,7 @@ interface CacheLookup {
   reject(error: unknown): void;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends BufferedWrites implements Store {
   readonly path: string;
   readonly inlineLimit: number;
   private readonly options: SqliteStoreOptions;
@@ -77,6 +78,7 @@ export class SqliteStore implements Store {
   private lookups: CacheLookup[] = [];
 
   constructor(options: SqliteStoreOptions) {
+    super();
     this.options = options;
     this.path = options.path;
     this.valuesDir = options.valuesDir;
@@ -163,57 +165,12 @@ export class SqliteStore implements Store {
     if (error) throw error;
   }
 
-  async flush(): Promise<void> {
-    const { buffer } = this.live();
-    await buffer.flush();
-    const error = buffer.takeError();
-    if (error) throw error;
+  protected liveBuffer(): WriteBuffer {
+    return this.live().buffer;
   }
 
-  pressure(): Promise<void> | undefined {
-    return this.state?.buffer.pressure();
-  }
-
-  putExecution(rec: ExecutionRecord): void {
-    const { buffer } = this.live();
-    buffer.queue.executions.put(rec);
-    buffer.changed();
-  }
-
-  updateExecution(id: string, patch: Partial<ExecutionRecord>): void {
-    const { buffer } = this.live();
-    buffer.queue.executions.update(id, patch);
-    buffer.changed();
-  }
-
-  putJob(rec: JobRecord): void {
-    const { buffer } = this.live();
-    buffer.queue.jobs.put(rec);
-    buffer.changed();
-  }
-
-  updateJob(id: string, patch: Partial<JobRecord>): void {
-    const { buffer } = this.live();
-    buffer.queue.jobs.update(id, patch);
-    buffer.changed();
-  }
-
-  putTask(rec: TaskRecord): void {
-    const { buffer } = this.live();
-    buffer.queue.putTask(rec);
-    buffer.changed();
-  }
-
-  putCache(entry: CacheEntry): void {
-    const { buffer } = this.live();
-    buffer.queue.putCache(entry);
-    buffer.changed();
-  }
-
-  deleteCache(evalHash: string): void {
-    const { buffer } = this.live();
-    buffer.queue.deleteCache(evalHash);
-    buffer.changed();
+  protected openBuffer(): WriteBuffer | undefined {
+    return this.state?.buffer;
   }
 
   getCache(evalHash: string): Promise<CacheEntry | undefined> {

@@ -1,6 +1,7 @@
 // The Store on PostgreSQL, for a team: the same schema and write path as the SQLite store (queued,
 // coalesced, batched), committed by PostgresWriter; large values in a shared value store (S3 or a
 // folder); leases so that schedulers sharing the store compute each call once.
+import { BufferedWrites } from '../buffered-writes.ts';
 import type pg from 'pg';
 import { StoreError } from '../../errors.ts';
 import { newId } from '../ids.ts';
@@ -24,10 +25,11 @@ import { checkPaging } from './lookups.ts';
 import { openPostgres, type OpenState, type PostgresStoreOptions } from './open.ts';
 import * as reads from './reads.ts';
 import { parsePostgresUrl, type PostgresTarget } from './url.ts';
+import type { WriteBuffer } from '../write-buffer.ts';
 
 export type { PostgresStoreOptions } from './open.ts';
 
-export class PostgresStore implements Store {
+export class PostgresStore extends BufferedWrites implements Store {
   readonly target: PostgresTarget;
   readonly inlineLimit: number;
   /** This store's id: the owner of its leases. */
@@ -37,6 +39,7 @@ export class PostgresStore implements Store {
   private opening: Promise<void> | undefined;
 
   constructor(options: PostgresStoreOptions) {
+    super();
     this.options = options;
     this.target = parsePostgresUrl(options.url);
     this.inlineLimit = options.inlineLimit ?? (options.values ? 64 * 1024 : Number.POSITIVE_INFINITY);
@@ -72,57 +75,12 @@ export class PostgresStore implements Store {
     if (error) throw error;
   }
 
-  async flush(): Promise<void> {
-    const { buffer } = this.live();
-    await buffer.flush();
-    const error = buffer.takeError();
-    if (error) throw error;
+  protected liveBuffer(): WriteBuffer {
+    return this.live().buffer;
   }
 
-  pressure(): Promise<void> | undefined {
-    return this.state?.buffer.pressure();
-  }
-
-  putExecution(rec: ExecutionRecord): void {
-    const { buffer } = this.live();
-    buffer.queue.executions.put(rec);
-    buffer.changed();
-  }
-
-  updateExecution(id: string, patch: Partial<ExecutionRecord>): void {
-    const { buffer } = this.live();
-    buffer.queue.executions.update(id, patch);
-    buffer.changed();
-  }
-
-  putJob(rec: JobRecord): void {
-    const { buffer } = this.live();
-    buffer.queue.jobs.put(rec);
-    buffer.changed();
-  }
-
-  updateJob(id: string, patch: Partial<JobRecord>): void {
-    const { buffer } = this.live();
-    buffer.queue.jobs.update(id, patch);
-    buffer.changed();
-  }
-
-  putTask(rec: TaskRecord): void {
-    const { buffer } = this.live();
-    buffer.queue.putTask(rec);
-    buffer.changed();
-  }
-
-  putCache(entry: CacheEntry): void {
-    const { buffer } = this.live();
-    buffer.queue.putCache(entry);
-    buffer.changed();
-  }
-
-  deleteCache(evalHash: string): void {
-    const { buffer } = this.live();
-    buffer.queue.deleteCache(evalHash);
-    buffer.changed();
+  protected openBuffer(): WriteBuffer | undefined {
+    return this.state?.buffer;
   }
 
   async getCache(evalHash: string): Promise<CacheEntry | undefined> {
