@@ -208,6 +208,12 @@ export class Submitter {
     timer.unref();
   }
 
+  private tookRecorded(task: PendingTask, id: string): void {
+    this.parts.ctx.logger.info(
+      `executor ${this.parts.executor}: reunited task ${task.job.task.name} (${task.key.slice(0, 12)}) with the result queue job ${id} recorded`,
+    );
+  }
+
   /**
    * A task whose key was claimed before: take its result if a worker recorded one, else wait for its
    * queue job while a worker has it or will take it, else submit it anew.
@@ -226,7 +232,7 @@ export class Submitter {
         .sadd(keys.replyTo(id), this.parts.replyKey)
         .pexpire(keys.replyTo(id), ttl)
         .exec();
-      if (await this.recorded(task, id)) return;
+      if (await this.recorded(task, id)) return this.tookRecorded(task, id);
       if (await queues.live(queue, id)) {
         this.parts.ctx.logger.info(
           `executor ${this.parts.executor}: reunited task ${task.job.task.name} (${task.key.slice(0, 12)}) with queue job ${id}`,
@@ -235,7 +241,7 @@ export class Submitter {
         return;
       }
       // The job may have finished between the two looks.
-      if (await this.recorded(task, id)) return;
+      if (await this.recorded(task, id)) return this.tookRecorded(task, id);
     } catch (error) {
       this.lose(task, error);
       return;
