@@ -11,7 +11,7 @@ import { parseCommandArgs, parseCount, type CliContext, type Command } from './a
 import { itemsFromExpression, itemsFromFile, type Items } from './map-input.ts';
 import { openResultSink, type ResultSink } from './map-output.ts';
 import { StatusFiles } from './map-status-files.ts';
-import { ProgressDisplay, progressMode, type ProgressMode } from './progress.ts';
+import { ProgressDisplay, progressLogger, progressMode, type ProgressMode } from './progress.ts';
 import { cancelledExitCode, cancelOnSignals } from './signals.ts';
 
 const HELP = `Usage: baton map --expression EXPR (--over EXPR | --input FILE) [options]
@@ -149,11 +149,7 @@ export const mapCommand: Command = {
       const scheduler = new Scheduler({
         config,
         cwd: ctx.cwd,
-        logger: {
-          info: (message) => progress.log(message),
-          warn: (message) => progress.log(`baton: ${message}`),
-          debug: (message) => (ctx.globals.verbose ? progress.log(message) : undefined),
-        },
+        logger: progressLogger(progress, ctx.globals.verbose),
       });
       return await runMap(settings, {
         scheduler,

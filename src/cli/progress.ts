@@ -1,6 +1,7 @@
 // The progress of a run on stderr, fed by scheduler events. Events only update counters (cheap with
 // 100,000 jobs); a timer renders: a live block on a terminal, periodic log lines otherwise.
 import { UsageError } from '../errors.ts';
+import type { ExecutorLogger } from '../executors/index.ts';
 import type { JobEvent, SchedulerEvent } from '../scheduler/index.ts';
 import { formatDuration, plural, renderTable, truncate } from './format.ts';
 
@@ -265,4 +266,13 @@ function isJobEvent(event: SchedulerEvent): event is JobEvent {
 function errorLine(event: JobEvent): string {
   if (!event.error) return 'no error reported';
   return `${event.error.name}: ${event.error.message.split('\n')[0] ?? ''}`;
+}
+
+/** Where the executors' messages go during a command that shows progress: above the progress line. */
+export function progressLogger(progress: ProgressDisplay, verbose: boolean): ExecutorLogger {
+  return {
+    info: (message) => progress.log(message),
+    warn: (message) => progress.log(`baton: ${message}`),
+    debug: (message) => (verbose ? progress.log(message) : undefined),
+  };
 }

@@ -6,7 +6,7 @@ import { parameters, resolveTaskOptions, type TaskOptions } from '../task/index.
 import { parseCommandArgs, parseValue, wantsHelp, type CliContext, type Command } from './args.ts';
 import { renderDryRun, renderResult } from './output.ts';
 import { bindArguments, describeParameters, RUN_OPTIONS, splitRunArgs } from './params.ts';
-import { ProgressDisplay, progressMode } from './progress.ts';
+import { ProgressDisplay, progressLogger, progressMode } from './progress.ts';
 import { cancelledExitCode, cancelOnSignals } from './signals.ts';
 import { availableTasks, findTask, loadWorkflow } from './workflow.ts';
 
@@ -97,11 +97,7 @@ export const runCommand: Command = {
     const scheduler = new Scheduler({
       config,
       cwd: ctx.cwd,
-      logger: {
-        info: (message) => progress.log(message),
-        warn: (message) => progress.log(`baton: ${message}`),
-        debug: (message) => (ctx.globals.verbose ? progress.log(message) : undefined),
-      },
+      logger: progressLogger(progress, ctx.globals.verbose),
     });
     return evaluate(scheduler, progress, expr, own, ctx);
   },

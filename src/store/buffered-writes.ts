@@ -1,6 +1,8 @@
 // The record writes every Store makes the same way: queued in its WriteBuffer and committed in
 // batches behind the caller. SQLite and PostgreSQL differ in how a batch is committed, not here.
 import type { CacheEntry, ExecutionRecord, JobRecord, TaskRecord } from './types.ts';
+import type { ValueBlobs } from './value-blobs.ts';
+import { valueHash } from './value-files.ts';
 import type { WriteBuffer } from './write-buffer.ts';
 
 export abstract class BufferedWrites {
@@ -54,6 +56,27 @@ export abstract class BufferedWrites {
     const buffer = this.liveBuffer();
     buffer.queue.putCache(entry);
     buffer.changed();
+  }
+
+  /**
+   * Stores `bytes` by hash: above `inlineLimit` in `blobs` (when there are any), else queued for the
+   * database. Returns the hash at once; the write follows.
+   */
+  protected queueValue(bytes: Uint8Array, blobs: ValueBlobs | undefined, inlineLimit: number): string {
+    const buffer = this.liveBuffer();
+    const hash = valueHash(bytes);
+    if (blobs && bytes.byteLength > inlineLimit) {
+      blobs.write(hash, bytes);
+    } else if (!buffer.queue.values.has(hash)) {
+      // A copy: the caller may reuse its buffer before the flush.
+      buffer.queue.values.set(hash, {
+        size: bytes.byteLength,
+        data: new Uint8Array(bytes),
+        createdAt: Date.now(),
+      });
+      buffer.changed();
+    }
+    return hash;
   }
 
   deleteCache(evalHash: string): void {

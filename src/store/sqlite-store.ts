@@ -201,20 +201,7 @@ export class SqliteStore extends BufferedWrites implements Store {
   }
 
   putValue(bytes: Uint8Array): string {
-    const { buffer, files } = this.live();
-    const hash = valueHash(bytes);
-    if (bytes.byteLength > this.inlineLimit) {
-      files.write(hash, bytes);
-    } else if (!buffer.queue.values.has(hash)) {
-      // A copy: the caller may reuse its buffer before the flush.
-      buffer.queue.values.set(hash, {
-        size: bytes.byteLength,
-        data: new Uint8Array(bytes),
-        createdAt: Date.now(),
-      });
-      buffer.changed();
-    }
-    return hash;
+    return this.queueValue(bytes, this.live().files, this.inlineLimit);
   }
 
   async getValue(hash: string): Promise<Uint8Array | undefined> {

@@ -1,8 +1,7 @@
 // The options of a `type = "container"` executor section.
 import { z } from 'zod';
 import { optionsValidator, type OptionShape } from '../../config/index.ts';
-import { ConfigError } from '../../errors.ts';
-import { REMOTE_SHAPE, remoteOptions, type RemoteOptions } from '../remote/options.ts';
+import { REMOTE_SHAPE, resolveRemoteSection, type RemoteOptions } from '../remote/options.ts';
 
 const list = z.array(z.string().min(1));
 
@@ -55,15 +54,5 @@ export const validateContainerOptions = optionsValidator(CONTAINER_SHAPE);
 
 /** The options of one section, or a ConfigError naming the first bad key. */
 export function resolveContainerOptions(name: string, section: Record<string, unknown>): ContainerOptions {
-  const own: Record<string, unknown> = {};
-  for (const key of Object.keys(CONTAINER_SHAPE)) if (section[key] !== undefined) own[key] = section[key];
-  const result = validateContainerOptions(own);
-  if (!result.ok) {
-    const first = result.issues[0]!;
-    throw new ConfigError(`executor ${name}: ${first.key}: ${first.message}`, {
-      section: `executors.${name}`,
-      key: first.key,
-    });
-  }
-  return { ...(result.value as unknown as ContainerOptions), ...remoteOptions(result.value) };
+  return resolveRemoteSection<ContainerOptions>(name, section, CONTAINER_SHAPE, validateContainerOptions);
 }

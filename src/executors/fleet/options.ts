@@ -1,9 +1,8 @@
 // The options of a `type = "fleet"` executor section; `baton worker --executor NAME` reads the same ones.
 import { z } from 'zod';
 import { optionsValidator, type OptionShape } from '../../config/index.ts';
-import { ConfigError } from '../../errors.ts';
 import { parseDuration } from '../../task/options.ts';
-import { REMOTE_SHAPE, remoteOptions, type RemoteOptions } from '../remote/options.ts';
+import { REMOTE_SHAPE, resolveRemoteSection, type RemoteOptions } from '../remote/options.ts';
 
 function isDuration(text: string): boolean {
   try {
@@ -79,19 +78,9 @@ const DURATION_KEYS = ['lock_duration', 'result_ttl', 'locality_wait', 'heartbea
 
 /** The options of one section, or a ConfigError naming the first bad key. */
 export function resolveFleetOptions(name: string, section: Record<string, unknown>): FleetOptions {
-  const own: Record<string, unknown> = {};
-  for (const key of Object.keys(FLEET_SHAPE)) if (section[key] !== undefined) own[key] = section[key];
-  const result = validateFleetOptions(own);
-  if (!result.ok) {
-    const first = result.issues[0]!;
-    throw new ConfigError(`executor ${name}: ${first.key}: ${first.message}`, {
-      section: `executors.${name}`,
-      key: first.key,
-    });
-  }
-  const value = { ...(result.value as unknown as FleetOptions), ...remoteOptions(result.value) };
+  const value = resolveRemoteSection<FleetOptions>(name, section, FLEET_SHAPE, validateFleetOptions);
   for (const key of DURATION_KEYS) {
-    value[key] = parseDuration(result.value[key] as number | string, `executors.${name}.${key}`);
+    value[key] = parseDuration(value[key] as number | string, `executors.${name}.${key}`);
   }
   return value;
 }

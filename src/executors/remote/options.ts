@@ -1,6 +1,8 @@
 // Options every remote executor section accepts: where its scratch is and what goes into the code package.
 import { z } from 'zod';
 import type { OptionShape } from '../../config/index.ts';
+import { ConfigError } from '../../errors.ts';
+import type { ExecutorOptionsValidator } from '../types.ts';
 
 const globs = z.array(z.string().min(1)).describe('a list of glob patterns such as ["src/**/*.ts"]');
 
@@ -43,4 +45,27 @@ export function remoteOptions(section: Record<string, unknown>): RemoteOptions {
   const pick: Record<string, unknown> = {};
   for (const key of Object.keys(REMOTE_SHAPE)) if (section[key] !== undefined) pick[key] = section[key];
   return pick as RemoteOptions;
+}
+
+/**
+ * The options of one remote executor section: the keys of `shape` (which holds REMOTE_SHAPE) checked
+ * by `validate`, with their defaults, or a ConfigError naming the first bad key.
+ */
+export function resolveRemoteSection<T extends RemoteOptions>(
+  name: string,
+  section: Record<string, unknown>,
+  shape: OptionShape,
+  validate: ExecutorOptionsValidator,
+): T {
+  const own: Record<string, unknown> = {};
+  for (const key of Object.keys(shape)) if (section[key] !== undefined) own[key] = section[key];
+  const result = validate(own);
+  if (!result.ok) {
+    const first = result.issues[0]!;
+    throw new ConfigError(`executor ${name}: ${first.key}: ${first.message}`, {
+      section: `executors.${name}`,
+      key: first.key,
+    });
+  }
+  return { ...(result.value as unknown as T), ...remoteOptions(result.value) };
 }

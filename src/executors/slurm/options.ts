@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { optionsValidator, type OptionShape } from '../../config/index.ts';
 import { ConfigError } from '../../errors.ts';
-import { REMOTE_SHAPE, remoteOptions, type RemoteOptions } from '../remote/options.ts';
+import { REMOTE_SHAPE, resolveRemoteSection, type RemoteOptions } from '../remote/options.ts';
 import type { JobRequest } from '../types.ts';
 
 const list = z.array(z.string().min(1));
@@ -63,17 +63,7 @@ export const validateSlurmOptions = optionsValidator(SLURM_SHAPE);
 
 /** The options of one section, or a ConfigError naming the first bad key. */
 export function resolveSlurmOptions(name: string, section: Record<string, unknown>): SlurmOptions {
-  const own: Record<string, unknown> = {};
-  for (const key of Object.keys(SLURM_SHAPE)) if (section[key] !== undefined) own[key] = section[key];
-  const result = validateSlurmOptions(own);
-  if (!result.ok) {
-    const first = result.issues[0]!;
-    throw new ConfigError(`executor ${name}: ${first.key}: ${first.message}`, {
-      section: `executors.${name}`,
-      key: first.key,
-    });
-  }
-  const options = { ...(result.value as unknown as SlurmOptions), ...remoteOptions(result.value) };
+  const options = resolveRemoteSection<SlurmOptions>(name, section, SLURM_SHAPE, validateSlurmOptions);
   if (options.scratch?.startsWith('s3://')) {
     throw new ConfigError(
       `executor ${name}: scratch: a Slurm executor needs a folder that the nodes share, not ${options.scratch}`,

@@ -91,19 +91,7 @@ export class PostgresStore extends BufferedWrites implements Store {
   }
 
   putValue(bytes: Uint8Array): string {
-    const { buffer, files } = this.live();
-    const hash = valueHash(bytes);
-    if (files && bytes.byteLength > this.inlineLimit) {
-      files.write(hash, bytes);
-    } else if (!buffer.queue.values.has(hash)) {
-      buffer.queue.values.set(hash, {
-        size: bytes.byteLength,
-        data: new Uint8Array(bytes),
-        createdAt: Date.now(),
-      });
-      buffer.changed();
-    }
-    return hash;
+    return this.queueValue(bytes, this.live().files, this.inlineLimit);
   }
 
   async getValue(hash: string): Promise<Uint8Array | undefined> {

@@ -1,12 +1,11 @@
 // The container executor's configuration and the command lines it hands the engine; no engine needed.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadConfig } from '../../../src/config/index.ts';
-import { ConfigError, ExecutorError, ScratchError } from '../../../src/errors.ts';
+import { ExecutorError, ScratchError } from '../../../src/errors.ts';
 import { ContainerExecutor, resolveContainerOptions } from '../../../src/executors/container/index.ts';
-import type { ExecutorContext, JobRequest } from '../../../src/executors/index.ts';
-import { resolveTaskOptions } from '../../../src/task/index.ts';
+import type { ExecutorContext } from '../../../src/executors/index.ts';
 import { tempProject, writeProjectFile } from '../../config/temp-project.ts';
+import { jobOn, sectionError } from '../section-helpers.ts';
 
 const quiet = { info: () => {}, warn: () => {}, debug: () => {} };
 
@@ -14,27 +13,8 @@ function context(root: string): ExecutorContext {
   return { cwd: root, root, logger: quiet, emit: () => {} };
 }
 
-async function configError(dir: string, section: string): Promise<ConfigError> {
-  writeProjectFile(dir, 'baton.toml', `[executors.box]\ntype = "container"\n${section}\n`);
-  try {
-    await loadConfig({ cwd: dir, env: {} });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error;
-  }
-  assert.fail('expected a ConfigError');
-}
-
-function job(options: Record<string, unknown> = {}): JobRequest {
-  return {
-    jobId: 'j1',
-    evalHash: 'a'.repeat(64),
-    task: { module: 'file:///nowhere/wf.ts', name: 'fit', hash: 'b'.repeat(64) },
-    args: new Uint8Array(),
-    options: resolveTaskOptions({ executor: 'box', ...options }, 'fit'),
-    attempt: 1,
-  };
-}
+const configError = (dir: string, lines: string) => sectionError(dir, 'box', 'container', lines);
+const job = (options: Record<string, unknown> = {}) => jobOn('box', options);
 
 describe('container executor options', () => {
   test('a section without an image is an error that names the file, section and key', async (t) => {

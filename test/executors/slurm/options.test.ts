@@ -2,35 +2,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { loadConfig } from '../../../src/config/index.ts';
 import { ConfigError } from '../../../src/errors.ts';
-import type { JobRequest } from '../../../src/executors/index.ts';
 import { jobScript, resolveSlurmOptions, resourceArgs } from '../../../src/executors/slurm/index.ts';
 import { jobSettings } from '../../../src/executors/slurm/options.ts';
-import { resolveTaskOptions } from '../../../src/task/index.ts';
 import { tempProject, writeProjectFile } from '../../config/temp-project.ts';
+import { jobOn, sectionError } from '../section-helpers.ts';
 
-async function configError(dir: string, section: string): Promise<ConfigError> {
-  writeProjectFile(dir, 'baton.toml', `[executors.hpc]\ntype = "slurm"\n${section}\n`);
-  try {
-    await loadConfig({ cwd: dir, env: {} });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error;
-  }
-  assert.fail('expected a ConfigError');
-}
-
-function job(options: Record<string, unknown> = {}): JobRequest {
-  return {
-    jobId: 'j1',
-    evalHash: 'a'.repeat(64),
-    task: { module: 'file:///nowhere/wf.ts', name: 'fit', hash: 'b'.repeat(64) },
-    args: new Uint8Array(),
-    options: resolveTaskOptions({ executor: 'hpc', ...options }, 'fit'),
-    attempt: 1,
-  };
-}
+const configError = (dir: string, lines: string) => sectionError(dir, 'hpc', 'slurm', lines);
+const job = (options: Record<string, unknown> = {}) => jobOn('hpc', options);
 
 describe('slurm executor options', () => {
   test('a bare section takes the defaults', () => {
