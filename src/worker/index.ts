@@ -25,6 +25,14 @@ export {
 } from './large-values.ts';
 export { runOneshot, type OneshotOptions, type OneshotResult } from './oneshot.ts';
 export {
+  ARRAY_INDEX_VARIABLES,
+  arrayIndexFromEnv,
+  formatJobList,
+  jobListElement,
+  runOneshotList,
+  type OneshotListOptions,
+} from './job-list.ts';
+export {
   ByteWriter,
   packBytes,
   transferList,

@@ -11,6 +11,7 @@ import { decodeValue } from '../../src/codec/index.ts';
 import { buildCodePackage, publishCodePackage } from '../../src/packaging/index.ts';
 import { FsScratch, scratchLayout } from '../../src/scratch/index.ts';
 import { definitionHash, getTask } from '../../src/task/index.ts';
+import { writeJobList } from '../../src/executors/remote/job-list.ts';
 import { JOB_INPUT_FORMAT, JobFiles, encodeJobInput, packArgs } from '../../src/worker/index.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -185,6 +186,76 @@ describe('baton oneshot', () => {
     } finally {
       await scratch.put(key, genuine);
     }
+  });
+
+  test('an array element runs every job on its line of the list, the index taken from the engine', async () => {
+    const [a, b, c] = [
+      await stage('oneshotDouble', [1]),
+      await stage('oneshotDouble', [2]),
+      await stage('oneshotDouble', [3]),
+    ];
+    const listKey = 'arrays/test-batch/jobs';
+    await writeJobList(scratch, listKey, [[a!], [b!, c!]]);
+    const before = readFileSync(runsFile, 'utf8').length;
+    const element = await oneshot(
+      ['--scratch', scratch.uri, '--list', listKey, '--code-cache', join(base, 'code')],
+      {
+        RUNS_FILE: runsFile,
+        JOB_COMPLETION_INDEX: '1',
+      },
+    );
+    assert.equal(element.code, 0, element.stderr);
+    for (const [evalHash, doubled] of [
+      [b!, 4],
+      [c!, 6],
+    ] as const) {
+      const outcome = await new JobFiles(scratch, evalHash).outcome();
+      assert.ok(outcome?.ok);
+      assert.equal(decodeValue(outcome.value), doubled);
+    }
+    assert.equal(await new JobFiles(scratch, a!).outcome(), undefined, 'element 0 did not run');
+    assert.equal(readFileSync(runsFile, 'utf8').slice(before), 'ran\nran\n');
+  });
+
+  test('an element whose jobs partly fail exits 1, and each job has its own outcome', async () => {
+    const good = await stage('oneshotDouble', [5]);
+    const bad = await stage('oneshotFail', []);
+    await writeJobList(scratch, 'arrays/mixed/jobs', [[bad, good]]);
+    const r = await oneshot(
+      [
+        '--scratch',
+        scratch.uri,
+        '--list',
+        'arrays/mixed/jobs',
+        '--index',
+        '0',
+        '--code-cache',
+        join(base, 'code'),
+      ],
+      {
+        RUNS_FILE: runsFile,
+      },
+    );
+    assert.equal(r.code, 1);
+    assert.equal((await errorFile(bad)).name, 'TypeError');
+    const outcome = await new JobFiles(scratch, good).outcome();
+    assert.ok(outcome?.ok, 'the failure did not stop the next job');
+  });
+
+  test('an index past the end of the list, or a list that is not there, exits 2 and names the list', async () => {
+    await writeJobList(scratch, 'arrays/short/jobs', [[randomBytes(32).toString('hex')]]);
+    const past = await oneshot(['--scratch', scratch.uri, '--list', 'arrays/short/jobs', '--index', '3']);
+    assert.equal(past.code, 2);
+    assert.match(past.stderr, /^baton oneshot: job list arrays\/short\/jobs has no line 4/);
+    const missing = await oneshot(['--scratch', scratch.uri, '--list', 'arrays/none/jobs']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /is not in scratch/);
+  });
+
+  test('--job and --list together are a usage error', async () => {
+    const r = await oneshot(['--scratch', scratch.uri, '--job', 'x', '--list', 'y']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /either --job EVAL_HASH or --list KEY/);
   });
 
   test('a scratch it cannot use exits 2 and says why', async () => {
