@@ -1,7 +1,7 @@
 // How records map onto table rows: one column list per table drives inserts, updates and reads.
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
-import type { CacheEntry, ExecutionRecord, JobRecord, TaskRecord } from './types.ts';
+import type { CacheEntry, ExecutionCounts, ExecutionRecord, JobRecord, TaskRecord } from './types.ts';
 
 /** `json` columns hold structured fields (argv, SerializedError) as JSON text. */
 export type ColumnKind = 'text' | 'int' | 'json';
@@ -188,4 +188,23 @@ export function decodeRow<R extends object>(spec: TableSpec<R>, row: Record<stri
     rec[column.field] = column.kind === 'json' && typeof value === 'string' ? JSON.parse(value) : value;
   }
   return rec as R;
+}
+
+/** The job statuses an execution's counts sum up, each a column of the counts query. */
+export const COUNTED_STATUSES = ['queued', 'running', 'done', 'cached', 'failed', 'cancelled'] as const;
+
+/** The counts from a row of `count(*) AS jobs`, one column per COUNTED_STATUSES and `changed_at`. */
+export function executionCounts(row: Record<string, unknown> | undefined): ExecutionCounts {
+  const n = (key: string) => Number(row?.[key] ?? 0);
+  const changedAt = n('changed_at');
+  return {
+    jobs: n('jobs'),
+    queued: n('queued'),
+    running: n('running'),
+    done: n('done'),
+    cached: n('cached'),
+    failed: n('failed'),
+    cancelled: n('cancelled'),
+    changedAt: changedAt > 0 ? changedAt : undefined,
+  };
 }

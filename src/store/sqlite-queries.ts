@@ -1,6 +1,15 @@
 // Every SQL statement of the SQLite store, one small named method each, prepared once and reused.
 import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from 'node:sqlite';
-import { CACHE_ENTRIES, decodeRow, EXECUTIONS, JOBS, TASKS, type TableSpec } from './records.ts';
+import {
+  CACHE_ENTRIES,
+  COUNTED_STATUSES,
+  decodeRow,
+  executionCounts,
+  EXECUTIONS,
+  JOBS,
+  TASKS,
+  type TableSpec,
+} from './records.ts';
 import type {
   CacheEntry,
   ExecutionCounts,
@@ -166,15 +175,13 @@ export class SqliteQueries {
   }
 
   executionCounts(executionId: string): ExecutionCounts {
+    const status = (name: string) => `coalesce(sum(status = '${name}'), 0) AS ${name}`;
     const row = this.stmt(
-      "SELECT count(*) AS jobs, coalesce(sum(status = 'cached'), 0) AS cached, " +
-        "coalesce(sum(status = 'failed'), 0) AS failed FROM jobs WHERE execution_id = ?",
+      `SELECT count(*) AS jobs, ${COUNTED_STATUSES.map(status).join(', ')}, ` +
+        'max(max(queued_at), coalesce(max(started_at), 0), coalesce(max(ended_at), 0)) AS changed_at ' +
+        'FROM jobs WHERE execution_id = ?',
     ).get(executionId);
-    return {
-      jobs: Number(row?.jobs ?? 0),
-      cached: Number(row?.cached ?? 0),
-      failed: Number(row?.failed ?? 0),
-    };
+    return executionCounts(row);
   }
 
   private withCounts(rec: ExecutionRecord): ExecutionRecord {

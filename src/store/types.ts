@@ -12,6 +12,13 @@ export interface ExecutionCounts {
   jobs: number;
   cached: number;
   failed: number;
+  queued: number;
+  running: number;
+  /** Computed by the job (cache hits are `cached`). */
+  done: number;
+  cancelled: number;
+  /** The latest time any job was queued, started or ended (ms since the epoch): with the counts, tells a watcher that something changed. */
+  changedAt: number | undefined;
 }
 
 /** One `baton run` (or one `run(expr)` from code). */

@@ -94,7 +94,16 @@ export function storeBehaviour(name: string, open: StoreFactory): void {
         [newer.id, older.id],
       );
       const [listed] = await store.listExecutions({ taskName: 'a' });
-      assert.deepEqual(listed?.counts, { jobs: 3, cached: 1, failed: 1 });
+      assert.deepEqual(listed?.counts, {
+        jobs: 3,
+        queued: 0,
+        running: 0,
+        done: 1,
+        cached: 1,
+        failed: 1,
+        cancelled: 0,
+        changedAt: 1_700_000_000_100,
+      });
       assert.deepEqual(
         (await store.listExecutions({ status: 'running' })).map((e) => e.id),
         [newer.id],

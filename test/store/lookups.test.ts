@@ -62,14 +62,26 @@ describe('listings', () => {
     await store.close();
   });
 
-  test('an execution counts its jobs, cache hits and failures', async () => {
+  test('an execution counts its jobs by status, and the latest time any of them changed', async () => {
     const store = await storeIn('memory');
     const exec = execution();
     store.putExecution(exec);
     for (const status of ['done', 'cached', 'cached', 'failed', 'running'] as const)
       store.putJob(job(exec.id, { status }));
-    store.putJob(job('another execution'));
-    assert.deepEqual((await store.getExecution(exec.id))?.counts, { jobs: 5, cached: 2, failed: 1 });
+    store.putJob(
+      job(exec.id, { status: 'cancelled', startedAt: 1_700_000_000_200, endedAt: 1_700_000_000_300 }),
+    );
+    store.putJob(job('another execution', { endedAt: 1_800_000_000_000 }));
+    assert.deepEqual((await store.getExecution(exec.id))?.counts, {
+      jobs: 6,
+      queued: 0,
+      running: 1,
+      done: 1,
+      cached: 2,
+      failed: 1,
+      cancelled: 1,
+      changedAt: 1_700_000_000_300,
+    });
     await store.close();
   });
 

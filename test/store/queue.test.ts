@@ -86,7 +86,16 @@ for (const mode of MODES) {
       assert.equal((await store.getValue(large))?.byteLength, 200_000);
       assert.deepEqual(await store.getTask(sha('a')), task());
       assert.deepEqual(withoutCounts(await store.getExecution(exec.id)), exec);
-      assert.deepEqual((await store.listExecutions())[0]?.counts, { jobs: 1, cached: 1, failed: 0 });
+      assert.deepEqual((await store.listExecutions())[0]?.counts, {
+        jobs: 1,
+        queued: 0,
+        running: 0,
+        done: 0,
+        cached: 1,
+        failed: 0,
+        cancelled: 0,
+        changedAt: 1_700_000_000_100,
+      });
       assert.deepEqual(await store.listJobs(exec.id), [{ ...first, status: 'cached' }]);
       assert.equal((await store.getJob(first.id))?.status, 'cached');
       await store.close();

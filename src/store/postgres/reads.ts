@@ -1,7 +1,15 @@
 // The PostgreSQL store's reads, one small function each; rows decode through the same column lists
 // as SQLite's (records.ts), so a record reads back the same from either database.
 import type { SQLOutputValue } from 'node:sqlite';
-import { CACHE_ENTRIES, decodeRow, EXECUTIONS, JOBS, TASKS } from '../records.ts';
+import {
+  CACHE_ENTRIES,
+  COUNTED_STATUSES,
+  decodeRow,
+  executionCounts,
+  EXECUTIONS,
+  JOBS,
+  TASKS,
+} from '../records.ts';
 import type { ExecutionFilter } from '../sqlite-queries.ts';
 import type { CacheEntry, ExecutionRecord, JobRecord, StoreCounts, TaskRecord } from '../types.ts';
 import type { Queryable } from './connect.ts';
@@ -52,8 +60,9 @@ export async function selectTask(db: Queryable, hash: string): Promise<TaskRecor
 }
 
 const COUNTS =
-  "count(*)::int8 AS jobs, count(*) FILTER (WHERE status = 'cached')::int8 AS cached, " +
-  "count(*) FILTER (WHERE status = 'failed')::int8 AS failed";
+  'count(*)::int8 AS jobs, ' +
+  COUNTED_STATUSES.map((name) => `count(*) FILTER (WHERE status = '${name}')::int8 AS ${name}`).join(', ') +
+  ', greatest(max(queued_at), max(started_at), max(ended_at))::int8 AS changed_at';
 
 async function withCounts(db: Queryable, found: Row[]): Promise<ExecutionRecord[]> {
   const records = found.map((row) => decodeRow(EXECUTIONS, row));
@@ -64,14 +73,7 @@ async function withCounts(db: Queryable, found: Row[]): Promise<ExecutionRecord[
     [records.map((r) => r.id)],
   );
   const byId = new Map(counts.map((row) => [String(row.execution_id), row]));
-  for (const rec of records) {
-    const row = byId.get(rec.id);
-    rec.counts = {
-      jobs: Number(row?.jobs ?? 0),
-      cached: Number(row?.cached ?? 0),
-      failed: Number(row?.failed ?? 0),
-    };
-  }
+  for (const rec of records) rec.counts = executionCounts(byId.get(rec.id));
   return records;
 }
 
