@@ -30,5 +30,9 @@ export function unrecorded(store: Store): Store {
     getTask: (hash) => store.getTask(hash),
     describe: () => store.describe(),
     info: () => store.info(),
+    cancelRequested: (executionId) => store.cancelRequested(executionId),
+    listCache: (query) => store.listCache(query),
+    removeCache: async () => 0,
+    collectValues: (options) => store.collectValues({ ...options, dryRun: true }),
   };
 }

@@ -3,6 +3,14 @@ export { openStore, backendStoreOptions, isPostgresUrl, DEFAULT_DB_URL } from '.
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
 export { SQLITE_MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations.ts';
 export { newId, idTime } from './ids.ts';
+export {
+  executionLiveness,
+  processState,
+  HEARTBEAT_INTERVAL,
+  STALE_AFTER,
+  type Liveness,
+  type ProcessState,
+} from './liveness.ts';
 export { valueHash, isValueHash } from './value-files.ts';
 export {
   transfer,
@@ -26,4 +34,10 @@ export type {
   JobQuery,
   TaskRecord,
   CacheEntry,
+  CacheFilter,
+  CacheQuery,
+  CacheListing,
+  CacheListingEntry,
+  CollectOptions,
+  CollectReport,
 } from './types.ts';

@@ -99,6 +99,16 @@ CREATE TABLE call_leases (
 ) WITHOUT ROWID;
 `;
 
+// A run that outlives its terminal: its scheduler writes a sign of life while it runs and looks for a
+// cancel request that `baton cancel` records (from any host that shares the store). Jobs keep a short
+// rendering of their arguments for `baton log --job` and the dashboard.
+const RUN_CONTROL = `
+ALTER TABLE executions ADD COLUMN heartbeat_at INTEGER;
+ALTER TABLE executions ADD COLUMN cancel_requested_at INTEGER;
+ALTER TABLE jobs ADD COLUMN args_preview TEXT;
+CREATE INDEX cache_entries_by_created ON cache_entries (created_at);
+`;
+
 /**
  * Every migration of the store, oldest first. Written for SQLite; the PostgreSQL store applies the
  * same list through a small translation of types (src/store/postgres/ddl.ts), so both keep one schema.
@@ -106,6 +116,7 @@ CREATE TABLE call_leases (
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'call leases', sql: CALL_LEASES },
+  { version: 3, name: 'run control and job arguments', sql: RUN_CONTROL },
 ];
 
 /** The schema version this Baton writes. */

@@ -53,6 +53,8 @@ export const EXECUTIONS = table<ExecutionRecord>('executions', 'id', 'execution'
   col('pid', 'pid', 'int', true),
   col('resultHash', 'result_hash', 'text'),
   col('error', 'error', 'json'),
+  col('heartbeatAt', 'heartbeat_at', 'int'),
+  col('cancelRequestedAt', 'cancel_requested_at', 'int'),
 ]);
 
 export const JOBS = table<JobRecord>('jobs', 'id', 'job', [
@@ -74,6 +76,7 @@ export const JOBS = table<JobRecord>('jobs', 'id', 'job', [
   col('argsHash', 'args_hash', 'text'),
   col('resultHash', 'result_hash', 'text'),
   col('error', 'error', 'json'),
+  col('argsPreview', 'args_preview', 'text'),
 ]);
 
 export const TASKS = table<TaskRecord>('tasks', 'hash', 'task', [

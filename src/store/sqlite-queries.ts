@@ -189,6 +189,12 @@ export class SqliteQueries {
     return rec;
   }
 
+  /** When `baton cancel` asked the execution to stop; undefined when it did not (or there is no such execution). */
+  selectCancelRequest(executionId: string): number | undefined {
+    const row = this.stmt('SELECT cancel_requested_at AS at FROM executions WHERE id = ?').get(executionId);
+    return typeof row?.at === 'number' ? row.at : undefined;
+  }
+
   selectJobs(executionId: string, limit: number, offset: number): JobRecord[] {
     return this.stmt('SELECT * FROM jobs WHERE execution_id = ? ORDER BY id LIMIT ? OFFSET ?')
       .all(executionId, limit, offset)

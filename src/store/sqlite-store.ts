@@ -1,5 +1,6 @@
 // The Store on an embedded SQLite database (node:sqlite), with values inline or in files.
 import { BufferedWrites } from './buffered-writes.ts';
+import * as cacheAdmin from './cache-admin.ts';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,11 @@ import { openDatabase } from './sqlite-open.ts';
 import { SqliteQueries } from './sqlite-queries.ts';
 import type {
   CacheEntry,
+  CacheFilter,
+  CacheListing,
+  CacheQuery,
+  CollectOptions,
+  CollectReport,
   ExecutionQuery,
   ExecutionRecord,
   JobQuery,
@@ -305,6 +311,32 @@ export class SqliteStore extends BufferedWrites implements Store {
       counts: queries.counts(),
       inlineLimit: this.inlineLimit,
       valuesLocation: this.live().files.location,
+    };
+  }
+
+  async cancelRequested(executionId: string): Promise<boolean> {
+    return (await this.readable()).selectCancelRequest(executionId) !== undefined;
+  }
+
+  async listCache(q: CacheQuery = {}): Promise<CacheListing> {
+    return cacheAdmin.listCache(await this.sqlRunner(), q);
+  }
+
+  async removeCache(filter: CacheFilter): Promise<number> {
+    return cacheAdmin.removeCache(await this.sqlRunner(), filter);
+  }
+
+  async collectValues(options: CollectOptions): Promise<CollectReport> {
+    const runner = await this.sqlRunner();
+    return cacheAdmin.collectValues(runner, this.live().files, options);
+  }
+
+  private async sqlRunner(): Promise<cacheAdmin.SqlRunner> {
+    await this.readable();
+    const { db } = this.live();
+    return {
+      all: async (statement) => db.prepare(statement.text).all(...statement.params),
+      run: async (statement) => Number(db.prepare(statement.text).run(...statement.params).changes),
     };
   }
 

@@ -42,6 +42,10 @@ export interface ExecutionRecord {
   /** Value hash of the final result. */
   resultHash?: string | undefined;
   error?: SerializedError | undefined;
+  /** The last sign of life of the scheduler running it (ms since the epoch), written while it runs. */
+  heartbeatAt?: number | undefined;
+  /** When `baton cancel` asked the run to stop; its scheduler looks for this while it runs. */
+  cancelRequestedAt?: number | undefined;
   /** Filled in by reads; ignored by writes. */
   counts?: ExecutionCounts | undefined;
 }
@@ -73,6 +77,8 @@ export interface JobRecord {
   argsHash?: string | undefined;
   resultHash?: string | undefined;
   error?: SerializedError | undefined;
+  /** A short single-line rendering of the arguments, for `baton log --job` and the dashboard. */
+  argsPreview?: string | undefined;
 }
 
 /** A task's code as it was hashed; inserted once per task hash. */
@@ -103,6 +109,58 @@ export interface ExecutionQuery {
   taskName?: string | undefined;
   /** Only executions started at or after this time (ms since the epoch). */
   since?: number | undefined;
+}
+
+/** Which cache entries: every condition given must hold. */
+export interface CacheFilter {
+  /** Entries whose eval hash starts with this. */
+  evalHashPrefix?: string | undefined;
+  /** Entries of calls of this task (by the name of the job that computed them). */
+  taskName?: string | undefined;
+  /** Entries created before this time (ms since the epoch). */
+  createdBefore?: number | undefined;
+}
+
+export interface CacheQuery extends CacheFilter {
+  /** @default 100 */
+  limit?: number | undefined;
+  /** @default 0 */
+  offset?: number | undefined;
+}
+
+/** One cache entry as `baton cache ls` shows it. */
+export interface CacheListingEntry extends CacheEntry {
+  /** The task of the job that computed the value; undefined when that job is not recorded. */
+  taskName?: string | undefined;
+  /** The size of the value in bytes; undefined when the value is not recorded. */
+  size?: number | undefined;
+}
+
+/** A page of cache entries, newest first, and the totals of every entry the filter matches. */
+export interface CacheListing {
+  entries: CacheListingEntry[];
+  /** Entries the filter matches. */
+  count: number;
+  /** Bytes of the distinct values those entries point at. */
+  bytes: number;
+}
+
+export interface CollectOptions {
+  /**
+   * Only values created before this time are removed (ms since the epoch): a run in progress writes
+   * its values before the cache entries that will point at them.
+   */
+  createdBefore: number;
+  /** The results of executions that ended before this time are not kept. @default every execution's result is kept */
+  resultsEndedSince?: number | undefined;
+  /** Count what would be removed, remove nothing. @default false */
+  dryRun?: boolean | undefined;
+}
+
+/** What a garbage collection of values removed (or, in a dry run, would remove). */
+export interface CollectReport {
+  values: number;
+  bytes: number;
 }
 
 export interface JobQuery {
@@ -213,6 +271,17 @@ export interface Store {
   claimCall?(evalHash: string, signal: AbortSignal): Promise<CallClaim>;
   /** Ends this scheduler's lease on a call, once what it wrote for the call (cache entry included) is committed. */
   releaseCall?(evalHash: string): void;
+  /** Whether `baton cancel` asked this execution to stop (its `cancelRequestedAt` is set). */
+  cancelRequested(executionId: string): Promise<boolean>;
+  /** Cache entries with their task and value size, newest first, and the totals of the filter. */
+  listCache(q?: CacheQuery): Promise<CacheListing>;
+  /** Removes the cache entries the filter matches (their calls run again next time); resolves with how many. */
+  removeCache(filter: CacheFilter): Promise<number>;
+  /**
+   * Removes values that no cache entry and no kept execution result points at, from the database and
+   * the value store; see CollectOptions for what is kept.
+   */
+  collectValues(options: CollectOptions): Promise<CollectReport>;
 }
 
 export interface OpenStoreOptions {

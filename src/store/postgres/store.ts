@@ -2,13 +2,21 @@
 // coalesced, batched), committed by PostgresWriter; large values in a shared value store (S3 or a
 // folder); leases so that schedulers sharing the store compute each call once.
 import { BufferedWrites } from '../buffered-writes.ts';
+import * as cacheAdmin from '../cache-admin.ts';
+import { numbered } from '../cache-sql.ts';
+import type { SQLOutputValue } from 'node:sqlite';
 import type pg from 'pg';
 import { StoreError } from '../../errors.ts';
 import { newId } from '../ids.ts';
 import { LATEST_SCHEMA_VERSION } from '../migrations.ts';
 import type {
   CacheEntry,
+  CacheFilter,
+  CacheListing,
+  CacheQuery,
   CallClaim,
+  CollectOptions,
+  CollectReport,
   ExecutionQuery,
   ExecutionRecord,
   JobQuery,
@@ -187,6 +195,41 @@ export class PostgresStore extends BufferedWrites implements Store {
     const { buffer } = this.live();
     buffer.queue.releases.add(evalHash);
     buffer.changed();
+  }
+
+  async cancelRequested(executionId: string): Promise<boolean> {
+    const pool = await this.readable();
+    return this.reading('reading an execution from', () => reads.selectCancelRequest(pool, executionId));
+  }
+
+  async listCache(q: CacheQuery = {}): Promise<CacheListing> {
+    const runner = await this.sqlRunner();
+    return this.reading('listing the cache of', () => cacheAdmin.listCache(runner, q));
+  }
+
+  async removeCache(filter: CacheFilter): Promise<number> {
+    const runner = await this.sqlRunner();
+    return this.reading('removing cache entries from', () => cacheAdmin.removeCache(runner, filter));
+  }
+
+  async collectValues(options: CollectOptions): Promise<CollectReport> {
+    const runner = await this.sqlRunner();
+    const files = this.live().files;
+    return this.reading('collecting values of', () => cacheAdmin.collectValues(runner, files, options));
+  }
+
+  private async sqlRunner(): Promise<cacheAdmin.SqlRunner> {
+    const pool = await this.readable();
+    return {
+      all: async (statement) => {
+        const { text, params } = numbered(statement);
+        return (await pool.query<Record<string, SQLOutputValue>>(text, params)).rows;
+      },
+      run: async (statement) => {
+        const { text, params } = numbered(statement);
+        return (await pool.query(text, params)).rowCount ?? 0;
+      },
+    };
   }
 
   private unique<R>(
