@@ -102,12 +102,6 @@ export async function selectCancelRequest(db: Queryable, executionId: string): P
   return row?.at !== null && row?.at !== undefined;
 }
 
-/** Whether `baton cancel` asked the execution to stop. */
-export async function selectCancelRequest(db: Queryable, executionId: string): Promise<boolean> {
-  const [row] = await rows(db, 'SELECT cancel_requested_at AS at FROM executions WHERE id = $1', [executionId]);
-  return row?.at !== null && row?.at !== undefined;
-}
-
 export async function selectJobs(
   db: Queryable,
   executionId: string,
