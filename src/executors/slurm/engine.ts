@@ -8,7 +8,7 @@ import { ExecutorError } from '../../errors.ts';
 import type { RemotePlumbing } from '../remote/plumbing.ts';
 import type { EngineExit, RemoteEngine } from '../remote/run-remote.ts';
 import type { ExecutorLogger, JobRequest } from '../types.ts';
-import { SubmitBatcher } from './batcher.ts';
+import { SubmitBatcher } from '../remote/batcher.ts';
 import type { SlurmClient } from './commands.ts';
 import { jobSettings, type SlurmOptions } from './options.ts';
 import { SlurmPoller } from './poller.ts';

@@ -1,6 +1,7 @@
 // Gathers the submissions of a burst into batches (array jobs): calls that share a key (same task,
-// same sbatch flags) and arrive together go out as one, as soon as the burst has ended, with no
-// fixed wait. A job counts as arriving from its engine's `find` until it is submitted or skipped.
+// same engine options: sbatch flags, a Batch queue) and arrive together go out as one, as soon as the
+// burst has ended, with no fixed wait. A job counts as arriving from its engine's `find` until it is
+// submitted or skipped.
 import type { JobRequest } from '../types.ts';
 
 /** A batch goes out even while jobs of its burst are still staging, after this long. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import type { JobRequest } from '../../../src/executors/index.ts';
-import { SubmitBatcher } from '../../../src/executors/slurm/batcher.ts';
+import { SubmitBatcher } from '../../../src/executors/remote/batcher.ts';
 
 function job(i: number): JobRequest {
   return { jobId: `j${i}` } as JobRequest;
