@@ -6,6 +6,7 @@ import { CancelledError, TaskError } from '../errors.ts';
 import type { Executor, JobOutcome, JobRequest, SerializedError, TaskRef } from '../executors/index.ts';
 import { definitionHash, type ResolvedTaskOptions, type TaskDef } from '../task/index.ts';
 import { callPathWithArgs } from './call-paths.ts';
+import { preview } from './preview.ts';
 import type { Execution, JobNode } from './execution.ts';
 import type { Slots } from './limiter.ts';
 
@@ -64,6 +65,7 @@ export async function runAttempts(
     status: 'queued',
     attempt: 1,
     queuedAt,
+    argsPreview: preview(node.args),
   });
   execution.emitJob('queued', node, evalHash, options.executor, 1);
   const request: JobRequest = {

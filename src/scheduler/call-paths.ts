@@ -2,7 +2,7 @@
 import { SerializationError, TaskError } from '../errors.ts';
 import { argumentName, type CaughtError, type TaskDef } from '../task/index.ts';
 import type { JobNode } from './execution.ts';
-import { preview } from './values.ts';
+import { preview } from './preview.ts';
 
 /** `main → train(rows, C)`: the names of the calls from the root down to `node`, then `leaf`. */
 export function callPath(node: JobNode | undefined, leaf?: string): string {

@@ -26,6 +26,7 @@ import type { SchedulerEvent } from './events.ts';
 import type { ExecutionSettings, JobNode } from './execution-types.ts';
 import { toCaughtError, withCallPath } from './call-paths.ts';
 import { ChildCallHashes } from './child-hashes.ts';
+import { preview } from './preview.ts';
 import { contains, hasExpr, mapExprs } from './values.ts';
 
 export type { CacheMode, ExecutionSettings, JobNode } from './execution-types.ts';
@@ -307,6 +308,7 @@ export class Execution {
         cachedFromExecutionId: entry.executionId,
         resultHash: entry.valueHash,
         callHash: entry.callHash,
+        argsPreview: preview(node.args),
       });
     this.emitJob('cached', node, key, prepared.options.executor, 0);
     return { value: decodeValue(bytes), callHash: entry.callHash };

@@ -17,7 +17,8 @@ import { Execution, WOULD_RUN, type CacheMode } from './execution.ts';
 import { Slots } from './limiter.ts';
 import { Speculator, type SpeculationOptions } from './speculation.ts';
 import { unrecorded } from './unrecorded.ts';
-import { preview } from './values.ts';
+import { watchExecution } from './watch.ts';
+import { preview } from './preview.ts';
 
 export interface SchedulerOptions {
   /** A loaded configuration, or the path of a baton.toml. @default found from cwd, else embedded defaults */
@@ -47,6 +48,11 @@ export interface RunOptions {
   provenance?: boolean;
   /** Recorded with the execution. @default process.argv */
   argv?: string[];
+  /**
+   * The id to record the execution under: a new one from `newId()` (from the store), made before
+   * the run so that another process can know it (`baton run --detach`). @default a new id
+   */
+  executionId?: string;
   /**
    * Backup attempts for jobs that run far longer than most (map turns this on); tasks with
    * `idempotent: false` never get one. @default off for run(), on for map()
@@ -166,7 +172,7 @@ export class Scheduler {
     const opened = await this.store();
     const recorded = options.provenance !== false;
     const store = recorded ? opened : unrecorded(opened);
-    const id = newId();
+    const id = options.executionId ?? newId();
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) onAbort();
@@ -208,8 +214,16 @@ export class Scheduler {
         pid: process.pid,
       });
     }
+    // `baton cancel` reaches a recorded run through the store, from any host that shares it.
+    const unwatch =
+      recorded && !options.dryRun
+        ? watchExecution(store, id, (reason) => controller.abort(reason))
+        : () => undefined;
     emit({ type: 'execution-started', executionId: id, taskName, time: Date.now() });
-    const end = () => options.signal?.removeEventListener('abort', onAbort);
+    const end = () => {
+      unwatch();
+      options.signal?.removeEventListener('abort', onAbort);
+    };
     return {
       id,
       signal: controller.signal,

@@ -114,20 +114,6 @@ function mapLargeArray(
   return result;
 }
 
-/** A short, single-line rendering of arguments for logs and the executions list. */
-export function preview(value: unknown, max = 120): string {
-  let text: string;
-  try {
-    text =
-      JSON.stringify(value, (_key, v: unknown) =>
-        typeof v === 'bigint' ? `${v}n` : isExpr(v) ? '<expr>' : v,
-      ) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 /** Whether `needle` occurs anywhere inside arrays and plain objects of `value`. */
 export function contains(value: unknown, needle: unknown): boolean {
   if (value === needle) return true;
