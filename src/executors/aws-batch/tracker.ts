@@ -1,0 +1,276 @@
+// Job states from DescribeJobs, in as few requests as will do. Each round describes the single jobs and
+// the array parents (100 ids a request); a parent's statusSummary says how many of its children run and
+// have ended, and only when those counts move are children described, lowest unfinished index first
+// (Batch starts children in index order), until the counts are accounted for. Rounds come quickly
+// while few jobs are in flight and further apart under many: poll_interval x sqrt(jobs in flight).
+import type { JobDetail } from '@aws-sdk/client-batch';
+import { awsMessage, DESCRIBE_BATCH, type BatchApi } from './api.ts';
+import type { ExecutorLogger } from '../types.ts';
+
+/** How a job ended: `undefined` when Batch no longer knows it. */
+export interface JobEnd {
+  status: 'SUCCEEDED' | 'FAILED' | undefined;
+  /** Its details when they were read (a child whose whole array succeeded is known without them). */
+  detail?: JobDetail | undefined;
+}
+
+export interface Watch {
+  /** Resolves when the job runs (or has ended). */
+  started: Promise<void>;
+  ended: Promise<JobEnd>;
+}
+
+/** A job unknown to DescribeJobs this many rounds in a row is taken as gone (new jobs can lag a little). */
+const ROUNDS_TO_GONE = 3;
+
+const ENDED = new Set(['SUCCEEDED', 'FAILED']);
+const hasStarted = (status: string | undefined) => status === 'RUNNING' || ENDED.has(status ?? '');
+
+interface Watched {
+  id: string;
+  parent: ParentState | undefined;
+  index: number;
+  watch: Watch;
+  /** Calls that wait on this job (several when it runs packed calls). */
+  refs: number;
+  started: boolean;
+  done: boolean;
+  missing: number;
+  start: () => void;
+  end: (end: JobEnd) => void;
+}
+
+interface ParentState {
+  id: string;
+  size: number;
+  watched: Map<number, Watched>;
+  /** Last status seen of each child described so far. */
+  children: Map<number, string>;
+  missing: number;
+}
+
+export interface TrackerOptions {
+  /** Seconds between rounds while one job is in flight. */
+  intervalSeconds: number;
+  /** Seconds between rounds at most. */
+  maxIntervalSeconds: number;
+}
+
+export class BatchTracker {
+  private readonly api: BatchApi;
+  private readonly options: TrackerOptions;
+  private readonly logger: ExecutorLogger;
+  private readonly singles = new Map<string, Watched>();
+  private readonly parents = new Map<string, ParentState>();
+  private live = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private failing = false;
+  private stopped = false;
+
+  constructor(api: BatchApi, options: TrackerOptions, logger: ExecutorLogger) {
+    this.api = api;
+    this.options = options;
+    this.logger = logger;
+  }
+
+  /** Follows a single job, or child `index` of the array job `parent` (of `size` children). */
+  watch(jobId: string, array?: { parent: string; index: number; size: number }): Watch {
+    const known = array ? this.parents.get(array.parent)?.watched.get(array.index) : this.singles.get(jobId);
+    if (known) {
+      known.refs++;
+      return known.watch;
+    }
+    let parent: ParentState | undefined;
+    if (array) {
+      parent = this.parents.get(array.parent);
+      if (!parent) {
+        parent = { id: array.parent, size: array.size, watched: new Map(), children: new Map(), missing: 0 };
+        this.parents.set(array.parent, parent);
+      }
+    }
+    let start!: () => void;
+    let end!: (end: JobEnd) => void;
+    const started = new Promise<void>((resolve) => (start = resolve));
+    const ended = new Promise<JobEnd>((resolve) => (end = resolve));
+    const watched: Watched = {
+      id: jobId,
+      parent,
+      index: array?.index ?? 0,
+      watch: { started, ended },
+      refs: 1,
+      started: false,
+      done: false,
+      missing: 0,
+      start: () => {
+        watched.started = true;
+        start();
+      },
+      end: (how) => {
+        if (watched.done) return;
+        watched.done = true;
+        this.live--;
+        watched.start();
+        end(how);
+      },
+    };
+    if (parent) parent.watched.set(watched.index, watched);
+    else this.singles.set(jobId, watched);
+    this.live++;
+    this.schedule();
+    return watched.watch;
+  }
+
+  /** One caller lets go of a job; it is no longer described once none waits on it. */
+  forget(jobId: string, array?: { parent: string; index: number }): void {
+    const parent = array ? this.parents.get(array.parent) : undefined;
+    const watched = array ? parent?.watched.get(array.index) : this.singles.get(jobId);
+    if (!watched || --watched.refs > 0) return;
+    if (!watched.done) this.live--;
+    watched.done = true;
+    if (parent) {
+      parent.watched.delete(watched.index);
+      if (parent.watched.size === 0) this.parents.delete(parent.id);
+    } else this.singles.delete(jobId);
+  }
+
+  /** Jobs in flight: they set the pace of the rounds. */
+  get inFlight(): number {
+    return this.live;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Seconds to the next round with `live` jobs in flight. */
+  intervalFor(live: number): number {
+    return Math.min(
+      this.options.maxIntervalSeconds,
+      this.options.intervalSeconds * Math.sqrt(Math.max(1, live)),
+    );
+  }
+
+  private schedule(): void {
+    if (this.timer || this.polling || this.stopped || this.live === 0) return;
+    this.timer = setTimeout(() => void this.round(), this.intervalFor(this.live) * 1000);
+  }
+
+  private async round(): Promise<void> {
+    this.timer = undefined;
+    this.polling = true;
+    try {
+      await this.describeRound();
+      if (this.failing) this.logger.info('DescribeJobs answers again');
+      this.failing = false;
+    } catch (error) {
+      // Jobs keep running in Batch; keep asking (cancel and time limits still work meanwhile).
+      if (!this.failing) this.logger.warn(`DescribeJobs failed, will keep trying: ${awsMessage(error)}`);
+      this.failing = true;
+    } finally {
+      this.polling = false;
+      this.schedule();
+    }
+  }
+
+  private async describe(ids: string[]): Promise<Map<string, JobDetail>> {
+    const details = new Map<string, JobDetail>();
+    for (let i = 0; i < ids.length; i += DESCRIBE_BATCH) {
+      for (const detail of await this.api.describeJobs(ids.slice(i, i + DESCRIBE_BATCH)))
+        if (detail.jobId) details.set(detail.jobId, detail);
+    }
+    return details;
+  }
+
+  private async describeRound(): Promise<void> {
+    const singles = [...this.singles.values()].filter((watched) => !watched.done);
+    const parents = [...this.parents.values()].filter((parent) =>
+      [...parent.watched.values()].some((watched) => !watched.done),
+    );
+    const details = await this.describe([
+      ...singles.map((watched) => watched.id),
+      ...parents.map((p) => p.id),
+    ]);
+    for (const watched of singles) {
+      const detail = details.get(watched.id);
+      if (detail) {
+        watched.missing = 0;
+        this.update(watched, detail);
+      } else if (++watched.missing >= ROUNDS_TO_GONE) watched.end({ status: undefined });
+    }
+    for (const parent of parents) {
+      const detail = details.get(parent.id);
+      if (!detail) {
+        if (++parent.missing >= ROUNDS_TO_GONE)
+          for (const watched of parent.watched.values()) watched.end({ status: undefined });
+        continue;
+      }
+      parent.missing = 0;
+      if (detail.status === 'SUCCEEDED') {
+        // Every child succeeded: nothing more to read about any of them.
+        for (const watched of parent.watched.values()) watched.end({ status: 'SUCCEEDED' });
+        continue;
+      }
+      await this.lookAtChildren(parent, detail);
+    }
+  }
+
+  /** Describes the children the parent's summary says have moved, lowest unfinished index first. */
+  private async lookAtChildren(parent: ParentState, detail: JobDetail): Promise<void> {
+    const summary = detail.arrayProperties?.statusSummary ?? {};
+    const ended = (summary.SUCCEEDED ?? 0) + (summary.FAILED ?? 0);
+    const started = ended + (summary.RUNNING ?? 0);
+    const parentEnded = detail.status === 'FAILED';
+    const known = () => {
+      let knownEnded = 0;
+      let knownStarted = 0;
+      for (const status of parent.children.values()) {
+        if (ENDED.has(status)) knownEnded++;
+        if (hasStarted(status)) knownStarted++;
+      }
+      return { knownEnded, knownStarted };
+    };
+    let { knownEnded, knownStarted } = known();
+    if (!parentEnded && ended <= knownEnded && started <= knownStarted) return;
+    const candidates: number[] = [];
+    if (parentEnded) {
+      for (const [index, watched] of parent.watched) if (!watched.done) candidates.push(index);
+      candidates.sort((a, b) => a - b);
+    } else {
+      for (let index = 0; index < parent.size; index++)
+        if (!ENDED.has(parent.children.get(index) ?? '')) candidates.push(index);
+    }
+    const moved = Math.max(ended - knownEnded, started - knownStarted);
+    const budget = parentEnded ? Infinity : Math.ceil(moved / DESCRIBE_BATCH) + 1;
+    for (
+      let offset = 0, sent = 0;
+      offset < candidates.length && sent < budget;
+      offset += DESCRIBE_BATCH, sent++
+    ) {
+      const batch = candidates.slice(offset, offset + DESCRIBE_BATCH);
+      const details = await this.describe(batch.map((index) => `${parent.id}:${index}`));
+      for (const index of batch) {
+        const child = details.get(`${parent.id}:${index}`);
+        if (!child?.status) continue;
+        parent.children.set(index, child.status);
+        const watched = parent.watched.get(index);
+        if (watched) this.update(watched, child);
+      }
+      ({ knownEnded, knownStarted } = known());
+      if (!parentEnded && knownEnded >= ended && knownStarted >= started) break;
+    }
+    if (parentEnded) {
+      // Children the parent's end left undescribed (Batch forgot them) are gone.
+      for (const index of candidates)
+        if (!parent.children.has(index)) parent.watched.get(index)?.end({ status: undefined });
+    }
+  }
+
+  private update(watched: Watched, detail: JobDetail): void {
+    if (hasStarted(detail.status)) watched.start();
+    if (detail.status === 'SUCCEEDED' || detail.status === 'FAILED')
+      watched.end({ status: detail.status, detail });
+  }
+}

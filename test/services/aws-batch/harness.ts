@@ -1,0 +1,123 @@
+// What the AWS Batch suites share: an S3 server (s3rver) for scratch, the fake AWS Batch + CloudWatch
+// Logs server whose containers run `baton oneshot` from this checkout, and projects whose baton.toml
+// points an `aws-batch` executor at both, with static test credentials in the environment.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import S3rver from 's3rver';
+import { project, type Project } from '../../cli/helpers.ts';
+import { FakeAws } from './fake/server.ts';
+
+const BATON_REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+/** The containers run Baton from its sources with this Node, as an image's `baton` would. */
+export const BATON_COMMAND = [
+  process.execPath,
+  '--conditions=baton-source',
+  join(BATON_REPO, 'src/cli/main.ts'),
+];
+export const BUCKET = 'baton-test';
+/** s3rver takes only its own key pair; the fake Batch is told to accept the same. */
+export const ACCESS_KEY_ID = 'S3RVER';
+const SECRET_ACCESS_KEY = 'S3RVER';
+export const QUEUE = 'baton-test';
+
+/** Credentials for the scheduler process, and nothing the machine's own AWS setup could add. */
+export const AWS_ENV: NodeJS.ProcessEnv = {
+  AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+export interface Services {
+  s3Endpoint: string;
+  fake: FakeAws;
+  /** Where the containers extract code packages. */
+  codeCache: string;
+  close(): Promise<void>;
+}
+
+/** Starts s3rver and a fake AWS whose containers get the scratch credentials, as a job role would give them. */
+export async function startServices(
+  options: { slots?: number; msPerSecond?: number } = {},
+): Promise<Services> {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-aws-batch-'));
+  const s3 = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory: join(dir, 's3'),
+    silent: true,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
+  const { port } = await s3.run();
+  const codeCache = join(dir, 'code-cache');
+  const fake = new FakeAws({
+    accessKeyId: ACCESS_KEY_ID,
+    cwd: dir,
+    slots: options.slots ?? 4,
+    msPerSecond: options.msPerSecond,
+    hostEnv: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+      AWS_REGION: 'us-east-1',
+      NODE_COMPILE_CACHE: join(tmpdir(), 'baton-aws-batch-compile-cache'),
+    },
+  });
+  await fake.start();
+  return {
+    s3Endpoint: `http://127.0.0.1:${port}`,
+    fake,
+    codeCache,
+    async close() {
+      await fake.close();
+      await s3.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let scratchCount = 0;
+
+const toml = (value: unknown) => JSON.stringify(value);
+
+/** baton.toml with a local default executor and a `batch` executor on the fake, plus `extra` lines. */
+export function batchConfig(services: Services, extra: string[] = []): string {
+  return [
+    '[executors.default]',
+    'type = "local"',
+    'max_workers = 2',
+    '',
+    '[executors.batch]',
+    'type = "aws-batch"',
+    `queue = ${toml(QUEUE)}`,
+    'image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/baton-test:1"',
+    'region = "us-east-1"',
+    `endpoint = ${toml(services.fake.endpoint)}`,
+    `logs_endpoint = ${toml(services.fake.endpoint)}`,
+    `scratch = ${toml(`s3://${BUCKET}/run-${process.pid}-${scratchCount++}`)}`,
+    `s3_endpoint = ${toml(services.s3Endpoint)}`,
+    's3_path_style = true',
+    `baton_command = [${BATON_COMMAND.map(toml).join(', ')}]`,
+    `code_cache = ${toml(services.codeCache)}`,
+    'poll_interval = 0.1',
+    'max_poll_interval = 2',
+    ...extra,
+    '',
+  ].join('\n');
+}
+
+/** A project folder whose baton.toml is `batchConfig` and whose `wf.ts` is `workflow`. */
+export function batchProject(
+  t: TestContext,
+  services: Services,
+  workflow: string,
+  extra: string[] = [],
+): Project {
+  const p = project(t, { config: batchConfig(services, extra) });
+  p.write('wf.ts', workflow.replaceAll('DATA_DIR', join(p.dir, 'data')));
+  p.write('data/.keep', '');
+  return p;
+}
