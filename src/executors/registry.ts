@@ -16,6 +16,7 @@ const BUILT_IN: Record<string, () => Promise<{ registration: ExecutorRegistratio
   container: () => import('./container/index.ts'),
   slurm: () => import('./slurm/index.ts'),
   fleet: () => import('./fleet/index.ts'),
+  kubernetes: () => import('./kubernetes/index.ts'),
   'aws-batch': () => import('./aws-batch/index.ts'),
 };
 

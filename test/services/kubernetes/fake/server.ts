@@ -69,8 +69,8 @@ export class FakeKubernetes {
   throttled = 0;
   /** Verbs answered 403 Forbidden, as `verb resource`. */
   readonly forbidden = new Set<string>();
-  /** Every Job created, in order: name and completions. */
-  readonly created: Array<{ name: string; completions: number }> = [];
+  /** Every Job created, in order: name, completions and the Job as it was created. */
+  readonly created: Array<{ name: string; completions: number; job: JobObject }> = [];
   /** The propagationPolicy of every Job deletion, in order. */
   readonly deletions: Array<{ name: string; propagationPolicy: string | undefined }> = [];
   /** Seconds between BOOKMARK events on watches that ask for them. @default 60 */
@@ -335,7 +335,7 @@ export class FakeKubernetes {
     job.metadata = { ...job.metadata, namespace, generation: 1 };
     this.store.add('jobs', job);
     job.spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': job.metadata.uid } };
-    this.created.push({ name, completions: job.spec.completions ?? 1 });
+    this.created.push({ name, completions: job.spec.completions ?? 1, job: structuredClone(job) });
     this.jobs.created(job);
     this.send(res, 201, job);
   }

@@ -77,6 +77,7 @@ export interface JobSpec {
   ttlSecondsAfterFinished?: number;
   podFailurePolicy?: { rules: PodFailurePolicyRule[] };
   suspend?: boolean;
+  selector?: { matchLabels: Record<string, string> };
 }
 
 export interface Condition {

@@ -1,0 +1,70 @@
+// The `kubernetes` executor: the calls of a burst become one Indexed Job whose pods run
+// `baton oneshot --list` against an S3 scratch, followed by one watch of the executor's Jobs and pods.
+import { serializeError } from '../../codec/index.ts';
+import { RemotePlumbing } from '../remote/plumbing.ts';
+import { runRemoteJob } from '../remote/run-remote.ts';
+import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
+import { KubernetesEngine } from './engine.ts';
+import type { KubernetesOptions } from './options.ts';
+
+/** Jobs handed over at once: the cluster's own scheduler holds the rest. */
+const MAX_IN_FLIGHT = 10_000;
+
+export class KubernetesExecutor implements Executor {
+  readonly name: string;
+  readonly maxInFlight = MAX_IN_FLIGHT;
+  readonly options: KubernetesOptions;
+  private readonly plumbing: RemotePlumbing;
+  private readonly engine: KubernetesEngine;
+  private ctx: ExecutorContext | undefined;
+
+  constructor(name: string, options: KubernetesOptions) {
+    this.name = name;
+    this.options = options;
+    this.plumbing = new RemotePlumbing(name, options);
+    this.engine = new KubernetesEngine({ executor: name, options, plumbing: this.plumbing });
+  }
+
+  async start(ctx: ExecutorContext): Promise<void> {
+    this.ctx = ctx;
+    const prefix = `executor ${this.name}: `;
+    const logger = {
+      info: (message: string) => ctx.logger.info(prefix + message),
+      warn: (message: string) => ctx.logger.warn(prefix + message),
+      debug: (message: string) => ctx.logger.debug(prefix + message),
+    };
+    // The cluster first: a missing kubeconfig is said before any upload.
+    await this.engine.start({ root: ctx.root, logger });
+    await this.plumbing.start(ctx);
+  }
+
+  async run(job: JobRequest, signal: AbortSignal): Promise<JobOutcome> {
+    try {
+      this.engine.plan(job);
+    } catch (error) {
+      // A task option of the wrong type: the same every time, so not retried.
+      return { ok: false, error: serializeError(error, 'application'), endedAt: Date.now() };
+    }
+    return runRemoteJob(job, signal, {
+      plumbing: this.plumbing,
+      engine: this.engine,
+      ctx: this.ctx!,
+      engineName: 'Kubernetes cluster',
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.engine.stop();
+    await this.plumbing.stop();
+  }
+
+  /** The resolved options; env values are masked (Secret references are names, not values). */
+  describe(): Record<string, unknown> {
+    const { env, ...rest } = this.options;
+    return {
+      type: 'kubernetes',
+      ...rest,
+      env: Object.fromEntries(Object.keys(env).map((key) => [key, '***'])),
+    };
+  }
+}
