@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "list recent executions, or show one execution's jobs",
     load: async () => (await import('./log.ts')).logCommand,
   },
+  ui: {
+    summary: 'serve the web dashboard of executions, jobs and the cache',
+    load: async () => (await import('./ui.ts')).uiCommand,
+  },
   executors: {
     summary: 'show the configured executors and their resolved options',
     load: async () => (await import('./executors.ts')).executorsCommand,
@@ -54,7 +58,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 /** Commands of the design that later versions bring. */
-const NOT_YET = new Set(['ui', 'cache', 'profile']);
+const NOT_YET = new Set(['cache', 'profile']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

@@ -25,6 +25,8 @@ export const RUN_OPTIONS = {
   'dry-run': { type: 'boolean' },
   'no-provenance': { type: 'boolean' },
   override: { type: 'string', short: 'o', multiple: true },
+  ui: { type: 'boolean' },
+  'ui-port': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -8,6 +8,7 @@ import { renderDryRun, renderResult } from './output.ts';
 import { bindArguments, describeParameters, RUN_OPTIONS, splitRunArgs } from './params.ts';
 import { ProgressDisplay, progressLogger, progressMode } from './progress.ts';
 import { cancelledExitCode, cancelOnSignals } from './signals.ts';
+import { parsePort, startRunDashboard } from './ui.ts';
 import { availableTasks, findTask, loadWorkflow } from './workflow.ts';
 
 const HELP = `Usage: baton run FILE TASK [--PARAM VALUE ...] [options]
@@ -32,6 +33,8 @@ Options:
                              for later runs); the cache is still read
   -o, --override KEY=VALUE   override a task option for every task (repeatable), e.g.
                              -o executor=procs -o memory=4; VALUE is parsed as JSON when it parses
+  --ui                       serve the dashboard while the run lasts (its URL goes to stderr)
+  --ui-port N                the dashboard's port (default 8360, or a free one when it is taken)
   --config PATH              the baton.toml to use
   --verbose                  show stacks on errors
   -h, --help                 this help; with FILE and TASK, the task's parameters
@@ -46,6 +49,9 @@ interface RunSettings {
   dryRun: boolean;
   provenance: boolean;
   overrides: TaskOptions | undefined;
+  /** Serve the dashboard beside the run; `uiPort` undefined means the default (or any free port). */
+  ui: boolean;
+  uiPort: number | undefined;
 }
 
 export const runCommand: Command = {
@@ -125,6 +131,8 @@ function ownOptions(args: string[]): RunSettings {
     dryRun: values['dry-run'] ?? false,
     provenance: !(values['no-provenance'] ?? false),
     overrides: parseOverrides(values.override ?? []),
+    ui: values.ui ?? false,
+    uiPort: parsePort(values['ui-port'], '--ui-port'),
   };
 }
 
@@ -166,6 +174,10 @@ async function evaluate(
   settings: RunSettings,
   ctx: CliContext,
 ): Promise<number> {
+  const dashboard =
+    settings.ui && !settings.dryRun
+      ? await startRunDashboard(scheduler, settings.uiPort, ctx, progress.onEvent)
+      : undefined;
   const controller = new AbortController();
   let signal: 'SIGINT' | 'SIGTERM' | undefined;
   const dispose = cancelOnSignals(
@@ -177,7 +189,7 @@ async function evaluate(
     cache: settings.cache,
     provenance: settings.provenance,
     signal: controller.signal,
-    onEvent: progress.onEvent,
+    onEvent: dashboard?.onEvent ?? progress.onEvent,
     overrides: settings.overrides,
   };
   progress.start();
@@ -202,6 +214,7 @@ async function evaluate(
     return cancelledExitCode(signal);
   } finally {
     dispose();
+    await dashboard?.close();
     // Holds the event loop open while executors stop: a worker whose handles are unref'd must
     // still be waited for, or Node would exit with the close half done.
     const keepAlive = setInterval(() => undefined, 1000);

@@ -9,11 +9,11 @@ describe('baton --help and --version', () => {
     const p = project(t, { config: false });
     const r = await p.baton(['--help']);
     assert.equal(r.code, 0);
-    for (const name of ['init', 'run', 'log', 'executors', 'oneshot'])
+    for (const name of ['init', 'run', 'log', 'ui', 'executors', 'oneshot'])
       assert.match(r.stdout, new RegExp(`^ {2}${name} `, 'm'));
     assert.match(r.stdout, /^ {2}worker /m);
-    assert.doesNotMatch(r.stdout, /^ {2}ui /m);
-    for (const name of ['init', 'run', 'log', 'executors', 'oneshot']) {
+    assert.doesNotMatch(r.stdout, /^ {2}profile /m);
+    for (const name of ['init', 'run', 'log', 'ui', 'executors', 'oneshot']) {
       const help = await p.baton([name, '--help']);
       assert.equal(help.code, 0, help.stderr);
       assert.match(help.stdout, new RegExp(`^Usage: baton ${name}`));
@@ -29,19 +29,16 @@ describe('baton --help and --version', () => {
 
   test('a command of a later version says it is not yet available and exits 1', async (t) => {
     const p = project(t, { config: false });
-    const r = await p.baton(['ui', '--port', '8080']);
+    const r = await p.baton(['profile', '--json']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^baton: baton ui is not yet available in this version — /);
+    assert.match(r.stderr, /^baton: baton profile is not yet available in this version — /);
   });
 
   test('an unknown command or option is a usage error', async (t) => {
     const p = project(t, { config: false });
     const unknown = await p.baton(['frobnicate']);
     assert.equal(unknown.code, 1);
-    assert.match(
-      unknown.stderr,
-      /^baton: unknown command 'frobnicate' — commands: init, run, log, executors/,
-    );
+    assert.match(unknown.stderr, /^baton: unknown command 'frobnicate' — commands: init, run, log, /);
     const badOption = await p.baton(['log', '--lmit', '3']);
     assert.equal(badOption.code, 1);
     assert.match(badOption.stderr, /^baton: baton log: unknown option '--lmit' — see baton log --help/);
