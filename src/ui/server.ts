@@ -42,6 +42,7 @@ export interface Dashboard {
 
 export const DEFAULT_PORT = 8360;
 const KEEPALIVE_MS = 15_000;
+const CLOSE_GRACE_MS = 1_000;
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -120,9 +121,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     close: async () => {
       feed.close();
       for (const res of streams) res.end('event: closed\ndata: {}\n\n');
+      // Requests under way may finish (briefly); idle keep-alive connections go at once.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
       });
     },
   };

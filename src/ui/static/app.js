@@ -40,6 +40,9 @@ function connect() {
   }
   events.addEventListener('closed', () => {
     events.close();
+    // The server is gone: the view stops asking it for anything.
+    current.close();
+    current = { close() {}, onLive() {} };
     status('closed', 'off');
     banner.hidden = false;
     banner.textContent =

@@ -110,7 +110,10 @@ export function executionsView(root) {
     }
   }
 
-  const reload = throttle(() => load(false), 1000);
+  let closed = false;
+  const reload = throttle(() => {
+    if (!closed) load(false);
+  }, 1000);
   let typing;
   search.addEventListener('input', () => {
     clearTimeout(typing);
@@ -132,6 +135,7 @@ export function executionsView(root) {
 
   return {
     close() {
+      closed = true;
       generation++;
       clearTimeout(typing);
     },
