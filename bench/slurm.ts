@@ -1,4 +1,5 @@
-// Slurm executor: 500 short tasks submitted as array jobs (the default) against the same 500 submitted
+// Slurm executor: 500 short tasks submitted as array jobs (the defaults, which pack a burst into two
+// elements per partition CPU) against the same 500 submitted
 // one sbatch each (max_array_size = 1), in one run, on the cluster scripts/ensure-slurm.sh sets up.
 //   node --conditions=baton-source bench/slurm.ts [calls]
 import { execFile } from 'node:child_process';

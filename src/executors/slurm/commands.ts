@@ -46,6 +46,20 @@ export interface SlurmClient {
   check(): Promise<QueueEntry[]>;
   sbatch(args: string[], script: string): Promise<SbatchResult>;
   scancel(ids: string[]): Promise<void>;
+  /** The CPUs of a partition (the default one when undefined), or undefined when sinfo cannot tell. */
+  cpus(partition: string | undefined): Promise<number | undefined>;
+}
+
+/** The total CPUs of `partition` (or of the default, marked `*`) in `sinfo -h -o '%P %C'` output. */
+export function partitionCpus(text: string, partition: string | undefined): number | undefined {
+  for (const line of text.split('\n')) {
+    const [name, counts] = line.trim().split(/\s+/);
+    if (!name || !counts) continue;
+    const matches = partition === undefined ? name.endsWith('*') : name.replace(/\*$/, '') === partition;
+    const total = Number(counts.split('/')[3]);
+    if (matches && Number.isSafeInteger(total) && total > 0) return total;
+  }
+  return undefined;
 }
 
 export class SlurmCommands implements SlurmClient {
@@ -123,6 +137,15 @@ export class SlurmCommands implements SlurmClient {
       });
     }
     return { jobId };
+  }
+
+  async cpus(partition: string | undefined): Promise<number | undefined> {
+    const args = [
+      '--noheader',
+      '--format=%P %C',
+      ...(partition === undefined ? [] : [`--partition=${partition}`]),
+    ];
+    return partitionCpus(await output('sinfo', args).catch(() => ''), partition);
   }
 
   /** Cancels jobs (`123`, `123_4`); an already ended job is not an error. */

@@ -5,12 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExecutorError } from '../../errors.ts';
+import { jobListElement } from '../../worker/index.ts';
+import { spreadCalls, writeJobList } from '../remote/job-list.ts';
 import type { RemotePlumbing } from '../remote/plumbing.ts';
 import type { EngineExit, RemoteEngine } from '../remote/run-remote.ts';
 import type { ExecutorLogger, JobRequest } from '../types.ts';
 import { SubmitBatcher } from '../remote/batcher.ts';
 import type { SlurmClient } from './commands.ts';
 import { jobSettings, type SlurmOptions } from './options.ts';
+import { PackedElements } from './packed.ts';
 import { SlurmPoller } from './poller.ts';
 import { arrayJobName, jobScript, resourceArgs, singleJobName } from './sbatch.ts';
 import { explainEnd, hasEnded, lastLines, type QueueEntry } from './states.ts';
@@ -27,6 +30,8 @@ export interface SlurmHandle {
   log: string;
   /** Why sbatch refused the job. */
   refused?: string | undefined;
+  /** The array element runs other calls too: its end is not this call's end, nor is cancelling it. */
+  packed?: boolean | undefined;
 }
 
 /** `jobs/<eval hash>/slurm`: which Slurm job runs this eval hash. */
@@ -37,6 +42,8 @@ export interface SlurmRecord {
   index?: number | undefined;
   /** Slurm's job id, once sbatch has answered. */
   jobId?: string | undefined;
+  /** Calls the array element runs, when more than one. */
+  calls?: number | undefined;
   log: string;
   submittedAt: number;
 }
@@ -46,6 +53,8 @@ interface Plan {
   key: string;
   args: string[];
   setup: string[];
+  vcpus: number | undefined;
+  timeLimit: number | undefined;
 }
 
 const recordKey = (evalHash: string) => `jobs/${evalHash}/slurm`;
@@ -62,6 +71,9 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
   /** Baton jobs Slurm listed when the executor started, by name and index; taken as jobs claim them. */
   private readonly leftBehind = new Map<string, QueueEntry>();
   private readonly cancels = new Set<string>();
+  private packed: PackedElements | undefined;
+  /** CPUs of the partition, for `calls_per_element = "auto"`. */
+  private cpus: number | undefined;
   private cancelling: Promise<void> | undefined;
   private readonly writes = new Set<Promise<unknown>>();
   private poller: SlurmPoller | undefined;
@@ -84,6 +96,11 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
     for (const entry of await this.commands.check())
       this.leftBehind.set(queueKey(entry.name, entry.index), entry);
     this.poller = new SlurmPoller(this.commands, this.options.poll_interval * 1000, setup.logger);
+    this.packed = new PackedElements(this.options.poll_interval * 1000, (evalHash) =>
+      this.resultWritten(evalHash),
+    );
+    if (this.options.calls_per_element === 'auto')
+      this.cpus = await this.commands.cpus(this.options.partition);
   }
 
   /** The sbatch flags and batching key of a job; a ConfigError for a task option of the wrong type. */
@@ -92,7 +109,8 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
     if (!plan) {
       const settings = jobSettings(this.options, job);
       const args = resourceArgs(settings);
-      plan = { key: [job.task.hash, ...args, '', ...settings.setup].join('\n'), args, setup: settings.setup };
+      const key = [job.task.hash, ...args, '', ...settings.setup].join('\n');
+      plan = { key, args, setup: settings.setup, vcpus: settings.vcpus, timeLimit: settings.timeLimit };
       this.plans.set(job, plan);
     }
     return plan;
@@ -106,9 +124,13 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
     const key = queueKey(record.name, record.index);
     const entry = this.leftBehind.get(key);
     if (!entry) return undefined;
-    this.leftBehind.delete(key);
+    const packed = (record.calls ?? 1) > 1;
+    if (!packed)
+      this.leftBehind.delete(key); // a packed element is claimed by each of its calls
+    else if (!hasEnded(entry.state))
+      this.packed!.add(entry.id, await this.elementCalls(record), [job.evalHash]);
     return {
-      handle: { id: entry.id, evalHash: job.evalHash, log: record.log },
+      handle: { id: entry.id, evalHash: job.evalHash, log: record.log, packed },
       running: !hasEnded(entry.state),
     };
   }
@@ -129,15 +151,14 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
     if (handle.id === undefined) return { refused: true, reason: handle.refused };
     const watch = this.poller!.watch(handle.id);
     const files = this.plumbing.files(job.evalHash);
-    const written = async () => {
-      const state = (await files.status())?.state;
-      return state === 'done' || state === 'failed';
-    };
-    // A job whose result is written is done even while Slurm still cleans up after it.
+    // A job whose result is written is done even while Slurm still cleans up after it; a call in a
+    // packed element is done when its result is written, while the element goes on with the next.
     const end = await Promise.race([
       watch.ended,
-      watch.completing.then(async () => ((await written()) ? undefined : watch.ended)),
+      watch.completing.then(async () => ((await this.resultWritten(job.evalHash)) ? undefined : watch.ended)),
+      ...(handle.packed ? [this.packed!.done(handle.id, job.evalHash, watch.ended)] : []),
     ]);
+    if (handle.packed) this.packed!.release(handle.id, job.evalHash);
     const state = (await files.status())?.state;
     if (state === 'done') return { exitCode: 0 };
     const log = await this.logTail(handle.log);
@@ -148,6 +169,8 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
   /** Cancels: the cancels of one moment (Ctrl-C on a fan-out) go out as one scancel. */
   cancel(handle: SlurmHandle): Promise<void> {
     if (handle.id === undefined) return Promise.resolve();
+    // The other calls of a packed element go on: it is cancelled with the last one still wanted.
+    if (handle.packed && !this.packed!.release(handle.id, handle.evalHash)) return Promise.resolve();
     this.poller!.forget(handle.id);
     this.cancels.add(handle.id);
     this.cancelling ??= new Promise<void>((resolve) =>
@@ -162,13 +185,37 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
   }
 
   async release(handle: SlurmHandle): Promise<void> {
-    if (handle.id !== undefined) this.poller?.forget(handle.id);
+    // A packed element is watched while any of its calls is.
+    if (handle.id !== undefined && !(handle.packed && this.packed?.has(handle.id)))
+      this.poller?.forget(handle.id);
   }
 
   /** Stops polling and waits for the record writes still going. */
   async stop(): Promise<void> {
     this.poller?.stop();
+    this.packed?.stop();
     await Promise.all([...this.writes]);
+  }
+
+  private async resultWritten(evalHash: string): Promise<boolean> {
+    const state = (await this.plumbing.files(evalHash).status())?.state;
+    return state === 'done' || state === 'failed';
+  }
+
+  /** The eval hashes of a packed element an earlier scheduler submitted, from its job list. */
+  private async elementCalls(record: SlurmRecord): Promise<string[]> {
+    const list = await this.plumbing.scratch.get(`slurm/${record.name.slice('baton-array-'.length)}/jobs`);
+    return (list && jobListElement(new TextDecoder().decode(list), record.index ?? 0)) ?? [];
+  }
+
+  /** How many array elements `calls` calls of one plan go out in. */
+  private elementCount(calls: number, plan: Plan): number {
+    const per = this.options.calls_per_element;
+    if (per !== 'auto') return Math.ceil(calls / per);
+    // Packed calls share one process: a call with a time limit keeps an element of its own.
+    if (plan.timeLimit !== undefined || this.cpus === undefined) return calls;
+    const slots = Math.max(1, Math.floor(this.cpus / Math.max(1, plan.vcpus ?? 1)));
+    return Math.min(calls, 2 * slots);
   }
 
   private async readRecord(evalHash: string): Promise<SlurmRecord | undefined> {
@@ -200,6 +247,8 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
     let args: string[];
     let script: string;
     let records: SlurmRecord[];
+    /** The eval hashes of each array element, in the order it runs them. */
+    let elementCalls: string[][] = [];
     const common = { setup: plan.setup, batonCommand: this.options.baton_command };
     const paths = { scratch: this.scratchDir, codeCache: this.codeCache };
     if (jobs.length === 1) {
@@ -213,18 +262,25 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
       const batch = `${submittedAt.toString(36)}-${randomBytes(6).toString('hex')}`;
       name = arrayJobName(batch);
       const list = `slurm/${batch}/jobs`;
-      await this.plumbing.scratch.put(
-        list,
-        new TextEncoder().encode(jobs.map((job) => `${job.evalHash}\n`).join('')),
+      const elements = spreadCalls(jobs, this.elementCount(jobs.length, plan));
+      elementCalls = elements.map((calls) => calls.map((job) => job.evalHash));
+      await writeJobList(this.plumbing.scratch, list, elementCalls);
+      records = elements.flatMap((calls, index) =>
+        calls.map(() => ({
+          name,
+          index,
+          log: `slurm/${batch}/${index}.out`,
+          submittedAt,
+          calls: calls.length > 1 ? calls.length : undefined,
+        })),
       );
-      records = jobs.map((_, index) => ({ name, index, log: `slurm/${batch}/${index}.out`, submittedAt }));
       args = [
         `--job-name=${name}`,
-        `--array=0-${jobs.length - 1}`,
+        `--array=0-${elements.length - 1}`,
         `--output=${outputPath(join(this.scratchDir, 'slurm', batch))}/%a.out`,
       ];
-      const title = `baton: ${jobs.length} calls of task ${task}, eval hashes in ${list}`;
-      script = jobScript({ ...common, ...paths, job: { list: join(this.scratchDir, list) }, title });
+      const title = `baton: ${jobs.length} calls of task ${task} in ${elements.length} elements, eval hashes in ${list}`;
+      script = jobScript({ ...common, ...paths, job: { list }, title });
     }
     // Written before sbatch: a scheduler killed at any point after it finds these jobs by name.
     await this.writeRecords(jobs, records);
@@ -249,11 +305,12 @@ export class SlurmEngine implements RemoteEngine<SlurmHandle> {
     ).catch(() => undefined);
     this.writes.add(write);
     void write.then(() => this.writes.delete(write));
-    return records.map((record, i) => ({
-      id: record.index === undefined ? jobId : `${jobId}_${record.index}`,
-      evalHash: jobs[i]!.evalHash,
-      log: record.log,
-    }));
+    return records.map((record, i) => {
+      const id = record.index === undefined ? jobId : `${jobId}_${record.index}`;
+      const packed = record.calls !== undefined;
+      if (packed) this.packed!.add(id, elementCalls[record.index!]!);
+      return { id, evalHash: jobs[i]!.evalHash, log: record.log, packed };
+    });
   }
 
   /** The last lines of a job's output file (empty when there is none). */

@@ -23,6 +23,10 @@ export const SLURM_SHAPE = {
     .max(1_000_000)
     .default(1000)
     .describe('a whole number >= 1 (1 submits every job on its own)'),
+  calls_per_element: z
+    .union([z.literal('auto'), z.int().min(1).max(100_000)])
+    .default('auto')
+    .describe('"auto" or a whole number >= 1 (1 runs every call in an array element of its own)'),
   baton_command: list
     .min(1)
     .default(['baton'])
@@ -51,6 +55,13 @@ export interface SlurmOptions extends RemoteOptions {
   setup: string[];
   /** Most jobs in one array job; calls of one task with the same options that arrive together share one. @default 1000 */
   max_array_size: number;
+  /**
+   * Calls one array element runs one after another in one process, so that short calls do not each
+   * pay for a job and a Node start. `"auto"` packs only a burst larger than twice the CPUs of the
+   * partition, into that many elements, and never packs calls with a time limit.
+   * @default "auto"
+   */
+  calls_per_element: 'auto' | number;
   /** How the nodes start Baton; `oneshot ...` is appended. @default ["baton"] */
   baton_command: string[];
   /** Folder where jobs extract code packages, on a filesystem the nodes share. @default ".baton/code-cache" */

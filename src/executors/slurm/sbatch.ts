@@ -1,5 +1,5 @@
 // What Baton hands `sbatch`: the resource flags of a job, and the script that runs `baton oneshot` for
-// one eval hash, or for the eval hash on line SLURM_ARRAY_TASK_ID + 1 of a list file (array jobs).
+// one eval hash, or for the eval hashes on line SLURM_ARRAY_TASK_ID + 1 of a job list (array jobs).
 import type { SlurmJobSettings } from './options.ts';
 
 /** The sbatch flags a job's settings ask for; `sbatch_args` come last, so they win. */
@@ -28,7 +28,7 @@ export interface ScriptParts {
   /** The scratch folder, as the nodes see it. */
   scratch: string;
   codeCache: string;
-  /** The eval hash of a single job, or the path of the list file of an array job. */
+  /** The eval hash of a single job, or the scratch key of the job list of an array job. */
   job: { evalHash: string } | { list: string };
   /** A line for people who read the script (`scontrol write batch_script`). */
   title: string;
@@ -37,15 +37,10 @@ export interface ScriptParts {
 /** The batch script. */
 export function jobScript(parts: ScriptParts): string {
   const lines = ['#!/bin/bash', `# ${parts.title.replaceAll('\n', ' ')}`, ...parts.setup];
-  let job: string;
-  if ('evalHash' in parts.job) {
-    job = shellQuote(parts.job.evalHash);
-  } else {
-    lines.push(`BATON_EVAL_HASH="$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(parts.job.list)})"`);
-    job = '"$BATON_EVAL_HASH"';
-  }
-  const command = [...parts.batonCommand, 'oneshot', '--scratch', parts.scratch].map(shellQuote);
-  lines.push(`exec ${command.join(' ')} --job ${job} --code-cache ${shellQuote(parts.codeCache)}`);
+  // oneshot reads the element's index from SLURM_ARRAY_TASK_ID itself.
+  const job = 'evalHash' in parts.job ? ['--job', parts.job.evalHash] : ['--list', parts.job.list];
+  const command = [...parts.batonCommand, 'oneshot', '--scratch', parts.scratch, ...job];
+  lines.push(`exec ${[...command, '--code-cache', parts.codeCache].map(shellQuote).join(' ')}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -33,6 +33,10 @@ class FakeSlurm implements SlurmClient {
     value: `ran ${hash.slice(0, 6)}`,
   });
   refuse: string | undefined;
+  /** What sinfo says the partition has; undefined: sinfo cannot tell. */
+  partitionCpus: number | undefined;
+  /** The order in which calls wrote their results. */
+  readonly finished: string[] = [];
   private nextId = 100;
   private readonly scratchDir: string;
 
@@ -53,12 +57,15 @@ class FakeSlurm implements SlurmClient {
     this.submissions.push(args);
     const jobId = String(this.nextId++);
     const name = args.find((arg) => arg.startsWith('--job-name='))!.slice('--job-name='.length);
-    const list = /sed -n .* (\S+)\)"$/m.exec(script)?.[1];
-    const hashes = list
-      ? readFileSync(list, 'utf8').trim().split('\n')
-      : [/--job (\w{64})/.exec(script)![1]!];
+    const list = /--list (\S+)/.exec(script)?.[1];
+    const elements = list
+      ? readFileSync(join(this.scratchDir, list), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' '))
+      : [[/--job (\w{64})/.exec(script)![1]!]];
     const scratch = openScratch(this.scratchDir);
-    hashes.forEach((hash, index) => {
+    elements.forEach((hashes, index) => {
       const id = list ? `${jobId}_${index}` : jobId;
       const entry: QueueEntry = {
         id,
@@ -68,17 +75,24 @@ class FakeSlurm implements SlurmClient {
         reason: 'None',
       };
       this.entries.push(entry);
+      // An element runs its calls one after another, as oneshot --list does.
       setTimeout(async () => {
-        const verdict = this.verdict(hash);
-        if ('value' in verdict) {
+        for (const hash of hashes) {
+          const verdict = this.verdict(hash);
+          if (!('value' in verdict)) {
+            entry.state = verdict.state;
+            return;
+          }
           const outcome = { ok: true as const, value: encodeValue(verdict.value, 'result') };
           await new JobFiles(scratch, hash).finish(outcome, {
             jobId: 'x',
             attempt: 1,
             startedAt: Date.now(),
           });
-          entry.state = 'COMPLETED';
-        } else entry.state = verdict.state;
+          this.finished.push(hash);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        entry.state = 'COMPLETED';
       }, 20);
     });
     return { jobId };
@@ -86,6 +100,10 @@ class FakeSlurm implements SlurmClient {
 
   async scancel(ids: string[]): Promise<void> {
     this.cancelled.push(...ids);
+  }
+
+  async cpus(): Promise<number | undefined> {
+    return this.partitionCpus;
   }
 }
 
@@ -126,6 +144,66 @@ describe('slurm executor with a fake Slurm', () => {
       assert.ok(outcome.ok);
       assert.equal(decodeValue(outcome.value), `ran ${(i + 1).toString(16).padStart(64, '0').slice(0, 6)}`);
     });
+  });
+
+  test('on a partition with few CPUs a burst is packed: each element runs several calls, and each call ends when its result is written', async (t) => {
+    const { fake, start, job } = await setup(t);
+    fake.partitionCpus = 2; // two slots: the burst goes out in four elements
+    const executor = await start();
+    const ended: number[] = [];
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        executor.run(job(i + 1), never).then((outcome) => {
+          ended.push(i + 1);
+          return outcome;
+        }),
+      ),
+    );
+    assert.equal(fake.submissions.length, 1);
+    assert.ok(fake.submissions[0]!.includes('--array=0-3'), fake.submissions[0]!.join(' '));
+    outcomes.forEach((outcome, i) => {
+      assert.ok(outcome.ok);
+      assert.equal(decodeValue(outcome.value), `ran ${(i + 1).toString(16).padStart(64, '0').slice(0, 6)}`);
+    });
+    // Element 0 runs calls 1..5 in order; call 1 came back while its element still ran calls 2..5.
+    assert.ok(ended.indexOf(1) < ended.indexOf(5), `calls ended in the order ${ended.join(', ')}`);
+  });
+
+  test('calls with a time limit are never packed, and calls_per_element packs by count', async (t) => {
+    const { fake, start, job } = await setup(t, { calls_per_element: 4 });
+    fake.partitionCpus = 2;
+    const executor = await start();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => executor.run(job(i + 1), never)));
+    assert.ok(fake.submissions[0]!.includes('--array=0-2'), 'ten calls, four per element: three elements');
+
+    const auto = await setup(t);
+    auto.fake.partitionCpus = 2;
+    const limited = await auto.start();
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => limited.run(auto.job(i + 1, { timeLimit: 600 }), never)),
+    );
+    assert.ok(auto.fake.submissions[0]!.includes('--array=0-9'), 'one element per call under a time limit');
+  });
+
+  test('cancelling one call of a packed element leaves the element running for the others', async (t) => {
+    const { fake, start, job } = await setup(t);
+    fake.partitionCpus = 1;
+    fake.verdict = () => ({ state: 'RUNNING' }); // elements never finish on their own
+    const executor = await start();
+    const one = new AbortController();
+    const rest = new AbortController();
+    const outcomes = Promise.all(
+      Array.from({ length: 6 }, (_, i) => executor.run(job(i + 1), i === 0 ? one.signal : rest.signal)),
+    );
+    while (fake.entries.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    one.abort();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(fake.cancelled, [], 'the element of call 1 still runs calls 2 and 3');
+    rest.abort();
+    const results = await outcomes;
+    assert.ok(results.every((outcome) => !outcome.ok && outcome.error.kind === 'cancelled'));
+    assert.deepEqual(fake.cancelled.sort(), ['100_0', '100_1']);
   });
 
   test('calls with different resources go out as different jobs', async (t) => {

@@ -1,11 +1,10 @@
 // The Slurm executor's configuration, the sbatch flags and the job script it writes; no Slurm needed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../../../src/errors.ts';
 import { jobScript, resolveSlurmOptions, resourceArgs } from '../../../src/executors/slurm/index.ts';
 import { jobSettings } from '../../../src/executors/slurm/options.ts';
-import { tempProject, writeProjectFile } from '../../config/temp-project.ts';
+import { tempProject } from '../../config/temp-project.ts';
 import { jobOn, sectionError } from '../section-helpers.ts';
 
 const configError = (dir: string, lines: string) => sectionError(dir, 'hpc', 'slurm', lines);
@@ -115,19 +114,11 @@ describe('slurm job script', () => {
     );
   });
 
-  test('an array element runs the eval hash on line SLURM_ARRAY_TASK_ID + 1 of the list', (t) => {
-    const dir = tempProject(t);
-    const hashes = ['1', '2', '3'].map((digit) => digit.repeat(64));
-    const list = writeProjectFile(dir, "it's a list", hashes.map((hash) => `${hash}\n`).join(''));
-    const script = jobScript({ ...common, setup: [], batonCommand: ['echo'], job: { list } });
-    const run = spawnSync('bash', ['-c', script], {
-      encoding: 'utf8',
-      env: { ...process.env, SLURM_ARRAY_TASK_ID: '1' },
-    });
-    assert.equal(run.status, 0, run.stderr);
+  test('an array element runs baton oneshot on the job list, which reads its index from Slurm', () => {
+    const script = jobScript({ ...common, batonCommand: ['baton'], job: { list: 'slurm/b1/jobs' } });
     assert.equal(
-      run.stdout,
-      `oneshot --scratch /shared/my scratch --job ${hashes[1]} --code-cache /shared/code\n`,
+      script.split('\n').at(-2),
+      "exec baton oneshot --scratch '/shared/my scratch' --list slurm/b1/jobs --code-cache /shared/code",
     );
   });
 });

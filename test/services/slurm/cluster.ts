@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { partitionCpus } from '../../../src/executors/slurm/commands.ts';
 
 export const BATON_REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 /** The jobs run Baton from its sources with this Node, as an installed `baton` would. */
@@ -30,6 +31,14 @@ export function slurmMissing(): string | undefined {
   const message = `a running Slurm is needed: ${reason}; start one with bash scripts/ensure-slurm.sh (TESTBED.md)`;
   if (process.env.CI === 'true') throw new Error(message);
   return message;
+}
+
+/** The CPUs of the default partition, as the executor's `calls_per_element = "auto"` reads them. */
+export function cpus(): number {
+  const out = execFileSync('sinfo', ['--noheader', '--format=%P %C'], { encoding: 'utf8' });
+  const total = partitionCpus(out, undefined);
+  if (total === undefined) throw new Error(`sinfo did not say how many CPUs the partition has: ${out}`);
+  return total;
 }
 
 export interface SlurmJob {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { project, waitFor, type Project } from '../../cli/helpers.ts';
 import {
+  cpus,
   BATON_COMMAND,
   SETUP,
   cancelProjectJobs,
@@ -114,8 +115,8 @@ describe('slurm executor (real single-node Slurm)', { skip: missing }, () => {
     assert.match(second.stderr, /1 call: 0 ran, 1 cached/);
   });
 
-  test('twenty calls that arrive together go out as one array job', async (t) => {
-    const p = setup(t);
+  test('twenty calls that arrive together go out as one array job, one element each with calls_per_element = 1', async (t) => {
+    const p = setup(t, ['calls_per_element = 1']);
     const r = await p.baton(['run', 'wf.ts', 'fan', '--n', '20']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
@@ -126,6 +127,21 @@ describe('slurm executor (real single-node Slurm)', { skip: missing }, () => {
     assert.equal(ids.length, 1, `one sbatch for the burst, got Slurm jobs ${ids.join(', ')}`);
     const elements = slurmJobs().filter((job) => job.id.startsWith(`${ids[0]}_`));
     assert.equal(elements.length, 20, 'squeue lists twenty elements of that array job');
+    assert.ok(elements.every((job) => job.state === 'COMPLETED'));
+  });
+
+  test('a burst larger than twice the partition CPUs is packed: few elements, each running several calls', async (t) => {
+    const p = setup(t);
+    const r = await p.baton(['run', 'wf.ts', 'fan', '--n', '40']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      JSON.parse(r.stdout),
+      Array.from({ length: 40 }, (_, i) => i + 100),
+    );
+    const ids = [...slurmJobIds(p.dir)];
+    assert.equal(ids.length, 1, `one sbatch for the burst, got Slurm jobs ${ids.join(', ')}`);
+    const elements = slurmJobs().filter((job) => job.id.startsWith(`${ids[0]}_`));
+    assert.equal(elements.length, 2 * cpus(), 'two elements per CPU of the partition');
     assert.ok(elements.every((job) => job.state === 'COMPLETED'));
   });
 
@@ -220,5 +236,22 @@ describe('slurm executor (real single-node Slurm)', { skip: missing }, () => {
     assert.deepEqual(JSON.parse(again.stdout), [0, 2, 4]);
     assert.match(again.stderr, /reunited with the running job of task slow/);
     assert.deepEqual(p.lines('data/starts.log').sort(), ['0', '1', '2'], 'no job ran twice');
+  });
+  test('after the scheduler is killed, a restart reunites with packed elements: each call runs once', async (t) => {
+    const p = setup(t);
+    const n = 4 * cpus(); // two calls per element
+    const { child } = p.start(['run', 'wf.ts', 'slowFan', '--n', String(n), '--seconds', '4']);
+    await waitFor(() => p.lines('data/starts.log').length >= 2, 'running calls', 60_000);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('close', resolve));
+    const again = await p.baton(['run', 'wf.ts', 'slowFan', '--n', String(n), '--seconds', '4']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(
+      JSON.parse(again.stdout),
+      Array.from({ length: n }, (_, i) => i * 2),
+    );
+    assert.match(again.stderr, /reunited with the running job of task slow/);
+    assert.equal(slurmJobIds(p.dir).size, 1, 'nothing submitted again');
+    assert.equal(p.lines('data/starts.log').length, n, 'no call ran twice');
   });
 });
