@@ -73,7 +73,7 @@ describe('dashboard in a browser', needsChromium, () => {
 
     await page.locator('.counts button.failed').click();
     const failedRows = page.locator('.jobs-table tbody tr.status-failed');
-    await page.waitForFunction(() => document.querySelectorAll('.jobs-table tbody tr').length === 2);
+    await page.locator('.pager', { hasText: '1–2 of 2' }).waitFor();
     const squareRow = failedRows.filter({ hasText: 'square' });
     assert.match(await squareRow.innerText(), /RangeError: three is <img src=x onerror="window.__xss=1">/);
     await squareRow.locator('a').first().click();
@@ -89,7 +89,7 @@ describe('dashboard in a browser', needsChromium, () => {
     assert.equal(await page.locator('main img, main script, main b').count(), 0);
     await page.goto(url);
     await page.locator('body[data-ready="executions"]').waitFor({ state: 'attached' });
-    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    assert.equal(await page.evaluate('window.__xss'), undefined);
     assert.deepEqual(problems, []);
   });
 
@@ -119,20 +119,12 @@ describe('dashboard in a browser', needsChromium, () => {
       await row.locator('a').first().click();
       await page.locator('body[data-ready="execution"]').waitFor({ state: 'attached' });
       const counts = page.locator('p.counts');
-      await page.waitForFunction(
-        () => /\b5 jobs\b/.test(document.querySelector('p.counts')?.textContent ?? ''),
-        null,
-        { timeout: 20_000 },
-      );
+      await page.locator('p.counts', { hasText: '5 jobs' }).waitFor({ timeout: 20_000 });
       assert.doesNotMatch(await counts.innerText(), /\d+ done/, 'nothing has finished before a gate opens');
       await screenshot(`live-start-${mode.replaceAll(' ', '-')}`);
 
       for (const i of [0, 1]) p.write(`gate-${i}`, '');
-      await page.waitForFunction(
-        () => /\b2 done\b/.test(document.querySelector('p.counts')?.textContent ?? ''),
-        null,
-        { timeout: 20_000 },
-      );
+      await page.locator('p.counts', { hasText: '2 done' }).waitFor({ timeout: 20_000 });
       await page.locator('.jobs-table tbody .badge.done').nth(1).waitFor();
       await screenshot(`live-middle-${mode.replaceAll(' ', '-')}`);
 
