@@ -132,7 +132,10 @@ export class KubernetesApi {
           : code === 404 && /namespaces? "/.test(message)
             ? `create the namespace, or set namespace = "..." in [executors.${this.executor}]`
             : undefined;
-    return new ExecutorError(`${what} failed: ${message}`, where, { cause: error, hint });
+    return new ExecutorError(`executor ${this.executor}: ${what} failed: ${message}`, where, {
+      cause: error,
+      hint,
+    });
   }
 
   private call<T>(what: string, call: () => Promise<T>): Promise<T> {

@@ -311,7 +311,8 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
       await this.api!.createJob(manifest);
     } catch (error) {
       if (error instanceof ExecutorError && !error.retryable) {
-        return handles.map((handle) => ({ ...handle, refused: error.message }));
+        const refused = error.hint ? `${error.message} (${error.hint})` : error.message;
+        return handles.map((handle) => ({ ...handle, refused }));
       }
       throw error;
     }
