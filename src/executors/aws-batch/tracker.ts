@@ -1,8 +1,9 @@
 // Job states from DescribeJobs, in as few requests as will do. Each round describes the single jobs and
-// the array parents (100 ids a request); a parent's statusSummary says how many of its children run and
-// have ended, and only when those counts move are children described, lowest unfinished index first
-// (Batch starts children in index order), until the counts are accounted for. Rounds come quickly
-// while few jobs are in flight and further apart under many: poll_interval x sqrt(jobs in flight).
+// the array parents (100 ids a request), and fills the request's spare room with the children likely to
+// have moved: those seen running, and the next ones to start (Batch starts children in index order).
+// A parent's statusSummary says how many of its children run and have ended; only when those counts
+// are ahead of what the round read are more children described, lowest unfinished index first. Rounds
+// come quickly while few jobs are in flight and further apart under many: poll_interval x sqrt(jobs).
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { awsMessage, DESCRIBE_BATCH, type BatchApi } from './api.ts';
 import type { ExecutorLogger } from '../types.ts';
@@ -46,6 +47,8 @@ interface ParentState {
   watched: Map<number, Watched>;
   /** Last status seen of each child described so far. */
   children: Map<number, string>;
+  /** No child below this index is still to end. */
+  frontier: number;
   missing: number;
 }
 
@@ -85,7 +88,14 @@ export class BatchTracker {
     if (array) {
       parent = this.parents.get(array.parent);
       if (!parent) {
-        parent = { id: array.parent, size: array.size, watched: new Map(), children: new Map(), missing: 0 };
+        parent = {
+          id: array.parent,
+          size: array.size,
+          watched: new Map(),
+          children: new Map(),
+          frontier: 0,
+          missing: 0,
+        };
         this.parents.set(array.parent, parent);
       }
     }
@@ -189,9 +199,15 @@ export class BatchTracker {
     const parents = [...this.parents.values()].filter((parent) =>
       [...parent.watched.values()].some((watched) => !watched.done),
     );
+    const fixed = [...singles.map((watched) => watched.id), ...parents.map((parent) => parent.id)];
+    // The last request's spare room carries the children likely to have moved, at no extra request.
+    const room = (DESCRIBE_BATCH - (fixed.length % DESCRIBE_BATCH)) % DESCRIBE_BATCH;
+    const guesses = new Map<ParentState, number[]>();
+    for (const parent of parents)
+      guesses.set(parent, this.likelyToMove(parent, Math.floor(room / parents.length)));
     const details = await this.describe([
-      ...singles.map((watched) => watched.id),
-      ...parents.map((p) => p.id),
+      ...fixed,
+      ...[...guesses].flatMap(([parent, indexes]) => indexes.map((index) => `${parent.id}:${index}`)),
     ]);
     for (const watched of singles) {
       const detail = details.get(watched.id);
@@ -201,6 +217,8 @@ export class BatchTracker {
       } else if (++watched.missing >= ROUNDS_TO_GONE) watched.end({ status: undefined });
     }
     for (const parent of parents) {
+      const described = new Set(guesses.get(parent));
+      for (const index of described) this.applyChild(parent, index, details.get(`${parent.id}:${index}`));
       const detail = details.get(parent.id);
       if (!detail) {
         if (++parent.missing >= ROUNDS_TO_GONE)
@@ -213,12 +231,44 @@ export class BatchTracker {
         for (const watched of parent.watched.values()) watched.end({ status: 'SUCCEEDED' });
         continue;
       }
-      await this.lookAtChildren(parent, detail);
+      await this.lookAtChildren(parent, detail, described);
     }
   }
 
-  /** Describes the children the parent's summary says have moved, lowest unfinished index first. */
-  private async lookAtChildren(parent: ParentState, detail: JobDetail): Promise<void> {
+  /**
+   * Children worth describing with the parent: those seen running (they end next), then the lowest
+   * ones not started yet (Batch starts children in index order), as many of those as run now (8 at least).
+   */
+  private likelyToMove(parent: ParentState, room: number): number[] {
+    const picked: number[] = [];
+    for (const [index, status] of parent.children)
+      if (picked.length < room && (status === 'RUNNING' || status === 'STARTING')) picked.push(index);
+    const waiting = Math.min(room, picked.length + Math.max(8, picked.length));
+    while (parent.frontier < parent.size && ENDED.has(parent.children.get(parent.frontier) ?? ''))
+      parent.frontier++;
+    for (let index = parent.frontier; index < parent.size && picked.length < waiting; index++) {
+      const status = parent.children.get(index);
+      if (status === undefined || !(hasStarted(status) || status === 'STARTING')) picked.push(index);
+    }
+    return picked;
+  }
+
+  private applyChild(parent: ParentState, index: number, child: JobDetail | undefined): void {
+    if (!child?.status) return;
+    parent.children.set(index, child.status);
+    const watched = parent.watched.get(index);
+    if (watched) this.update(watched, child);
+  }
+
+  /**
+   * Describes the children the parent's summary says have moved beyond what this round read (`described`),
+   * lowest unfinished index first.
+   */
+  private async lookAtChildren(
+    parent: ParentState,
+    detail: JobDetail,
+    described: Set<number>,
+  ): Promise<void> {
     const summary = detail.arrayProperties?.statusSummary ?? {};
     const ended = (summary.SUCCEEDED ?? 0) + (summary.FAILED ?? 0);
     const started = ended + (summary.RUNNING ?? 0);
@@ -239,8 +289,8 @@ export class BatchTracker {
       for (const [index, watched] of parent.watched) if (!watched.done) candidates.push(index);
       candidates.sort((a, b) => a - b);
     } else {
-      for (let index = 0; index < parent.size; index++)
-        if (!ENDED.has(parent.children.get(index) ?? '')) candidates.push(index);
+      for (let index = parent.frontier; index < parent.size; index++)
+        if (!described.has(index) && !ENDED.has(parent.children.get(index) ?? '')) candidates.push(index);
     }
     const moved = Math.max(ended - knownEnded, started - knownStarted);
     const budget = parentEnded ? Infinity : Math.ceil(moved / DESCRIBE_BATCH) + 1;
@@ -251,13 +301,7 @@ export class BatchTracker {
     ) {
       const batch = candidates.slice(offset, offset + DESCRIBE_BATCH);
       const details = await this.describe(batch.map((index) => `${parent.id}:${index}`));
-      for (const index of batch) {
-        const child = details.get(`${parent.id}:${index}`);
-        if (!child?.status) continue;
-        parent.children.set(index, child.status);
-        const watched = parent.watched.get(index);
-        if (watched) this.update(watched, child);
-      }
+      for (const index of batch) this.applyChild(parent, index, details.get(`${parent.id}:${index}`));
       ({ knownEnded, knownStarted } = known());
       if (!parentEnded && knownEnded >= ended && knownStarted >= started) break;
     }

@@ -184,13 +184,51 @@ describe('aws-batch executor (fake AWS Batch, s3rver scratch)', () => {
   });
 
   test('a submission Batch refuses fails at once with its message, and is not retried', async (t) => {
-    const p = batchProject(t, services, WORKFLOW);
-    p.write('baton.toml', p.read('baton.toml').replace('queue = "baton-test"', 'queue = "no-such-queue"'));
+    const p = batchProject(t, services, WORKFLOW, ['queue = "no-such-queue"']);
     const submitsBefore = services.fake.count('SubmitJob');
     const r = await p.baton(['run', 'wf.ts', 'add', '--a', '1', '--b', '2'], { env: AWS_ENV });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /SubmitJob refused the job: ClientException: JobQueue no-such-queue not found/);
     assert.equal(services.fake.count('SubmitJob') - submitsBefore, 1, 'refused once, not tried again');
+  });
+
+  test('a burst of 1,000 calls goes out as array jobs and comes back in at most 40 requests to Batch', async (t) => {
+    // Packed 50 calls to a container: 1,000 Node starts would take this machine minutes. The polling
+    // pace is the executor's default, as users get it.
+    const p = batchProject(t, services, WORKFLOW, [
+      'calls_per_element = 50',
+      'poll_interval = 2',
+      'max_poll_interval = 30',
+    ]);
+    const before = new Map(services.fake.requests);
+    const jobsBefore = submitted().length;
+    const r = await p.baton(['run', 'wf.ts', 'fan', '--n', '1000'], { env: AWS_ENV, timeoutMs: 240_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const values = JSON.parse(r.stdout) as number[];
+    assert.deepEqual(
+      values,
+      Array.from({ length: 1000 }, (_, i) => i + 100),
+    );
+    // Staging 1,000 inputs can outlast the batcher's 5 s wait on a loaded machine, splitting the burst.
+    const jobs = submitted().slice(jobsBefore);
+    assert.ok(jobs.length <= 3, `the burst went out in ${jobs.length} SubmitJob calls`);
+    const children = jobs.reduce((sum, job) => sum + (job.size ?? 1), 0);
+    assert.ok(children <= 22, `about 50 calls in each of ${children} children`);
+    const sent = (operation: string) =>
+      (services.fake.requests.get(operation) ?? 0) - (before.get(operation) ?? 0);
+    const batchRequests = [
+      'SubmitJob',
+      'DescribeJobs',
+      'ListJobs',
+      'RegisterJobDefinition',
+      'DescribeJobDefinitions',
+    ]
+      .map(sent)
+      .reduce((a, b) => a + b, 0);
+    t.diagnostic(
+      `requests: SubmitJob ${sent('SubmitJob')}, DescribeJobs ${sent('DescribeJobs')}, all ${batchRequests}`,
+    );
+    assert.ok(batchRequests <= 40, `at most 40 requests to Batch for 1,000 calls, sent ${batchRequests}`);
   });
 
   test('credentials reach neither job definitions nor submissions', async (t) => {

@@ -83,8 +83,27 @@ let scratchCount = 0;
 
 const toml = (value: unknown) => JSON.stringify(value);
 
-/** baton.toml with a local default executor and a `batch` executor on the fake, plus `extra` lines. */
+/**
+ * baton.toml with a local default executor and a `batch` executor on the fake, plus `extra` lines
+ * (`key = value`; a key given there replaces the one here).
+ */
 export function batchConfig(services: Services, extra: string[] = []): string {
+  const keys = new Set(extra.map((line) => line.split('=')[0]!.trim()));
+  const section: Record<string, string> = {
+    queue: toml(QUEUE),
+    image: toml('123456789012.dkr.ecr.us-east-1.amazonaws.com/baton-test:1'),
+    region: toml('us-east-1'),
+    endpoint: toml(services.fake.endpoint),
+    logs_endpoint: toml(services.fake.endpoint),
+    scratch: toml(`s3://${BUCKET}/run-${process.pid}-${scratchCount++}`),
+    s3_endpoint: toml(services.s3Endpoint),
+    s3_path_style: 'true',
+    baton_command: `[${BATON_COMMAND.map(toml).join(', ')}]`,
+    code_cache: toml(services.codeCache),
+    // Quick rounds: the tests' jobs take a second, not minutes.
+    poll_interval: '0.1',
+    max_poll_interval: '2',
+  };
   return [
     '[executors.default]',
     'type = "local"',
@@ -92,18 +111,9 @@ export function batchConfig(services: Services, extra: string[] = []): string {
     '',
     '[executors.batch]',
     'type = "aws-batch"',
-    `queue = ${toml(QUEUE)}`,
-    'image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/baton-test:1"',
-    'region = "us-east-1"',
-    `endpoint = ${toml(services.fake.endpoint)}`,
-    `logs_endpoint = ${toml(services.fake.endpoint)}`,
-    `scratch = ${toml(`s3://${BUCKET}/run-${process.pid}-${scratchCount++}`)}`,
-    `s3_endpoint = ${toml(services.s3Endpoint)}`,
-    's3_path_style = true',
-    `baton_command = [${BATON_COMMAND.map(toml).join(', ')}]`,
-    `code_cache = ${toml(services.codeCache)}`,
-    'poll_interval = 0.1',
-    'max_poll_interval = 2',
+    ...Object.entries(section)
+      .filter(([key]) => !keys.has(key))
+      .map(([key, value]) => `${key} = ${value}`),
     ...extra,
     '',
   ].join('\n');
