@@ -16,6 +16,7 @@ const suites: Array<{ file: string; args: string[] }> = [
   { file: 'code-package.ts', args: [] },
   { file: 'fleet.ts', args: [] },
   { file: 'store-postgres.ts', args: [] },
+  { file: 'ui.ts', args: [] },
 ];
 
 const results: BenchResult[] = [];

@@ -166,6 +166,16 @@ export class DashboardData {
     return view;
   }
 
+  /** A page of the execution's jobs in the order they were queued, read as a page from the store. */
+  async jobsInOrder(
+    e: ExecutionRecord,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; jobs: JobRow[] }> {
+    const jobs = await this.store.listJobs(e.id, { offset, limit });
+    return { total: e.counts?.jobs ?? jobs.length, jobs: jobs.map(jobRow) };
+  }
+
   async job(id: string): Promise<JobDetail | undefined> {
     const job = await this.store.getJob(id);
     if (!job) return undefined;

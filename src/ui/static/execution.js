@@ -105,14 +105,15 @@ export function executionView(root, id) {
       );
   };
 
-  // The head and first page of jobs are the first render; the rest follows.
+  // The head and first page of jobs are the first render; what needs every job follows it.
   Promise.all([loadHead(), jobs.load()])
     .then(() => {
       performance.mark('baton:first-render');
       document.body.dataset.ready = 'execution';
     })
-    .catch(failed('head'));
-  Promise.all([loadSummary(), graph.refresh(), loadTimeline()]).catch(failed('summary'));
+    .catch(failed('head'))
+    .then(() => (closed ? undefined : Promise.all([loadSummary(), graph.refresh(), loadTimeline()])))
+    .catch(failed('summary'));
 
   const refresh = throttle(() => {
     if (closed) return;
