@@ -10,4 +10,5 @@ export { markWorkerContext } from './context.ts';
 export { Speculator, type SpeculationOptions } from './speculation.ts';
 export { WOULD_RUN, type CacheMode } from './execution.ts';
 export { MAX_SYSTEM_RETRIES, retryDelay } from './attempts.ts';
+export { preview } from './preview.ts';
 export type { SchedulerEvent, JobEvent, ExecutionEvent } from './events.ts';
