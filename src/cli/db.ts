@@ -5,6 +5,7 @@ import { loadConfig } from '../config/index.ts';
 import { UsageError } from '../errors.ts';
 import { backendStoreOptions, openStore, type StoreInfo } from '../store/index.ts';
 import { parseCommandArgs, type Command } from './args.ts';
+import { formatBytes } from './format.ts';
 import { displayPath } from './report.ts';
 
 const HELP = `Usage: baton db upgrade
@@ -23,18 +24,6 @@ function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
 function where(info: StoreInfo, cwd: string): string {
   const d = info.description;
   return d.kind === 'sqlite' ? displayPath(d.path, cwd) : `${d.url} (schema ${d.schema})`;
@@ -50,12 +39,12 @@ export function describeInfo(info: StoreInfo, cwd: string): string {
   const elsewhere = counts.values - counts.inlineValues;
   const location = info.valuesLocation;
   const values =
-    `${count(counts.values)} (${count(counts.inlineValues)} inside the database, ${size(counts.inlineBytes)}` +
+    `${count(counts.values)} (${count(counts.inlineValues)} inside the database, ${formatBytes(counts.inlineBytes)}` +
     (location !== undefined ? `; ${count(elsewhere)} in ${location})` : ')');
   const policy =
     location === undefined
       ? 'every value inside the database'
-      : `values up to ${size(info.inlineLimit)} inside the database, larger ones in ${location}`;
+      : `values up to ${formatBytes(info.inlineLimit)} inside the database, larger ones in ${location}`;
   const rows: Array<[string, string]> = [
     ['database', where(info, cwd)],
     ['schema version', version],

@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'serve the web dashboard of executions, jobs and the cache',
     load: async () => (await import('./ui.ts')).uiCommand,
   },
+  cache: {
+    summary: 'list the call cache with sizes, remove entries, free unused values',
+    load: async () => (await import('./cache.ts')).cacheCommand,
+  },
   executors: {
     summary: 'show the configured executors and their resolved options',
     load: async () => (await import('./executors.ts')).executorsCommand,
@@ -58,7 +62,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 /** Commands of the design that later versions bring. */
-const NOT_YET = new Set(['cache', 'profile']);
+const NOT_YET = new Set(['profile']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
