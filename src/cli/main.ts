@@ -23,6 +23,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'serve the web dashboard of executions, jobs and the cache',
     load: async () => (await import('./ui.ts')).uiCommand,
   },
+  result: {
+    summary: 'print the result of an execution (one started with --detach, or any other)',
+    load: async () => (await import('./result.ts')).resultCommand,
+  },
+  cancel: {
+    summary: 'cancel a running execution and its in-flight jobs',
+    load: async () => (await import('./cancel.ts')).cancelCommand,
+  },
   cache: {
     summary: 'list the call cache with sizes, remove entries, free unused values',
     load: async () => (await import('./cache.ts')).cacheCommand,

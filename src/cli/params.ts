@@ -24,6 +24,7 @@ export const RUN_OPTIONS = {
   cache: { type: 'string' },
   'dry-run': { type: 'boolean' },
   'no-provenance': { type: 'boolean' },
+  detach: { type: 'boolean' },
   override: { type: 'string', short: 'o', multiple: true },
   ui: { type: 'boolean' },
   'ui-port': { type: 'string' },

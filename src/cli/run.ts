@@ -7,6 +7,7 @@ import { parseCommandArgs, parseValue, wantsHelp, type CliContext, type Command 
 import { renderDryRun, renderResult } from './output.ts';
 import { bindArguments, describeParameters, RUN_OPTIONS, splitRunArgs } from './params.ts';
 import { ProgressDisplay, progressLogger, progressMode } from './progress.ts';
+import { startDetached, takeHandedDownId } from './detach.ts';
 import { cancelledExitCode, cancelOnSignals } from './signals.ts';
 import { parsePort, startRunDashboard } from './ui.ts';
 import { availableTasks, findTask, loadWorkflow } from './workflow.ts';
@@ -31,6 +32,9 @@ Options:
   --dry-run                  list the calls that would run, run nothing
   --no-provenance            record nothing of this run (no history in baton log, nothing cached
                              for later runs); the cache is still read
+  --detach                   run in the background: print the execution id and return; the run's
+                             output goes to .baton/runs/ID.log. baton result ID [--wait] prints
+                             its result, baton cancel ID stops it
   -o, --override KEY=VALUE   override a task option for every task (repeatable), e.g.
                              -o executor=procs -o memory=4; VALUE is parsed as JSON when it parses
   --ui                       serve the dashboard while the run lasts (its URL goes to stderr)
@@ -39,7 +43,8 @@ Options:
   --verbose                  show stacks on errors
   -h, --help                 this help; with FILE and TASK, the task's parameters
 
-Ctrl-C cancels the run (in-flight jobs are cancelled); a second Ctrl-C quits at once.
+Ctrl-C cancels the run (in-flight jobs are cancelled); a second Ctrl-C quits at once. baton cancel ID
+does the same from another terminal, or from another host that shares a PostgreSQL store.
 Environment: BATON_PROGRESS=tty|plain|off chooses the progress display.`;
 
 const CACHE_MODES: readonly CacheMode[] = ['backend', 'execution', 'none'];
@@ -48,6 +53,8 @@ interface RunSettings {
   cache: CacheMode;
   dryRun: boolean;
   provenance: boolean;
+  /** Start the run in the background and return (`--detach`). */
+  detach: boolean;
   overrides: TaskOptions | undefined;
   /** Serve the dashboard beside the run; `uiPort` undefined means the default (or any free port). */
   ui: boolean;
@@ -67,6 +74,11 @@ export const runCommand: Command = {
       return 0;
     }
     const own = ownOptions(split.own);
+    if (own.detach && (own.dryRun || !own.provenance)) {
+      throw new UsageError(`--detach cannot go with ${own.dryRun ? '--dry-run' : '--no-provenance'}`, {
+        hint: 'a detached run is found again through its record in the store; run it in the foreground instead',
+      });
+    }
     if (file === undefined) {
       throw new UsageError('baton run needs a workflow FILE and a TASK', {
         hint: 'write baton run workflow.ts main --param value; see baton run --help',
@@ -87,6 +99,11 @@ export const runCommand: Command = {
         hint: 'task parameters are written --NAME VALUE; see baton run --help',
       });
     }
+    if (own.detach && !help) {
+      const config = await loadConfig({ configPath: ctx.globals.configPath, cwd: ctx.cwd, env: ctx.env });
+      return startDetached(args, ctx, config);
+    }
+    const executionId = takeHandedDownId(ctx.env);
     const workflow = await loadWorkflow(file, ctx.cwd);
     const chosen = findTask(taskName, workflow);
     const params = parameters(chosen.def.fn);
@@ -105,7 +122,7 @@ export const runCommand: Command = {
       cwd: ctx.cwd,
       logger: progressLogger(progress, ctx.globals.verbose),
     });
-    return evaluate(scheduler, progress, expr, own, ctx);
+    return evaluate(scheduler, progress, expr, { ...own, executionId }, ctx);
   },
 };
 
@@ -130,6 +147,7 @@ function ownOptions(args: string[]): RunSettings {
     cache,
     dryRun: values['dry-run'] ?? false,
     provenance: !(values['no-provenance'] ?? false),
+    detach: values.detach ?? false,
     overrides: parseOverrides(values.override ?? []),
     ui: values.ui ?? false,
     uiPort: parsePort(values['ui-port'], '--ui-port'),
@@ -171,7 +189,7 @@ async function evaluate(
   scheduler: Scheduler,
   progress: ProgressDisplay,
   expr: unknown,
-  settings: RunSettings,
+  settings: RunSettings & { executionId: string | undefined },
   ctx: CliContext,
 ): Promise<number> {
   const dashboard =
@@ -191,6 +209,7 @@ async function evaluate(
     signal: controller.signal,
     onEvent: dashboard?.onEvent ?? progress.onEvent,
     overrides: settings.overrides,
+    ...(settings.executionId === undefined ? {} : { executionId: settings.executionId }),
   };
   progress.start();
   try {
@@ -204,7 +223,8 @@ async function evaluate(
     ctx.out(renderResult(value, { colors: process.stdout.isTTY === true }));
     return 0;
   } catch (error) {
-    const cancelled = controller.signal.aborted && (signal !== undefined || error instanceof CancelledError);
+    // A signal here, or a cancel request recorded in the store by baton cancel.
+    const cancelled = error instanceof CancelledError || (controller.signal.aborted && signal !== undefined);
     progress.finish(cancelled ? 'cancelled' : 'failed');
     if (!cancelled) throw error;
     const id = progress.executionId;
