@@ -1,7 +1,8 @@
-// Array elements that run several calls one after another (`calls_per_element`): a call is done when
-// its result is written, long before its element ends, and the element is cancelled only when no call
-// of it is wanted any more. The calls of an element are checked in the order it runs them, so each
-// running element costs one status read per interval, not one per call.
+// Array elements (Slurm array elements, Kubernetes completion indexes) that run several calls one
+// after another (`calls_per_element`): a call is done when its result is written, long before its
+// element ends, and the element is cancelled only when no call of it is wanted any more. The calls
+// of an element are checked in the order it runs them, so each running element costs one status
+// read per interval, not one per call.
 
 interface Element {
   /** Eval hashes in the order the element runs them. */
@@ -25,7 +26,7 @@ export class PackedElements {
     this.written = written;
   }
 
-  /** Element `id` (`123_4`) runs `order`; `wanted` of them are waited for here. */
+  /** Element `id` (`123_4`, `job#4`) runs `order`; `wanted` of them are waited for here. */
   add(id: string, order: readonly string[], wanted: readonly string[] = order): void {
     const known = this.elements.get(id);
     if (known) {

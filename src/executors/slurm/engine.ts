@@ -13,7 +13,7 @@ import type { ExecutorLogger, JobRequest } from '../types.ts';
 import { SubmitBatcher } from '../remote/batcher.ts';
 import type { SlurmClient } from './commands.ts';
 import { jobSettings, type SlurmOptions } from './options.ts';
-import { PackedElements } from './packed.ts';
+import { PackedElements } from '../remote/packed.ts';
 import { SlurmPoller } from './poller.ts';
 import { arrayJobName, jobScript, resourceArgs, singleJobName } from './sbatch.ts';
 import { explainEnd, hasEnded, lastLines, type QueueEntry } from './states.ts';
