@@ -103,7 +103,7 @@ export const cancelCommand: Command = {
       if (first.state === 'lost') {
         const count = await recordCancelled(store, first.execution, first.reason);
         ctx.out(
-          `${which} was lost (${first.reason}); recorded it and ${plural(count, 'unfinished job')} as cancelled\n`,
+          `${which} was lost: ${first.reason}; recorded it and ${plural(count, 'unfinished job')} as cancelled\n`,
         );
         return 0;
       }

@@ -153,7 +153,10 @@ describe('baton run --detach, baton result and baton cancel', () => {
 
     const cancel = await p.baton(['cancel', id]);
     assert.equal(cancel.code, 0, cancel.stderr);
-    assert.match(cancel.stdout, /was lost .*; recorded it and \d+ unfinished jobs as cancelled/);
+    assert.match(
+      cancel.stdout,
+      /was lost: its process .* is gone; recorded it and \d+ unfinished jobs as cancelled/,
+    );
     const after = await p.log(id);
     assert.equal(after.execution.status, 'cancelled');
     assert.deepEqual(new Set(after.jobs.map((job) => job.status)), new Set(['cancelled']));
