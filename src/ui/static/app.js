@@ -30,10 +30,13 @@ function connect() {
     liveBadge.textContent = text;
     liveBadge.className = `live ${cls}`;
   };
+  let connected = false;
   events.addEventListener('hello', (event) => {
     const { live } = JSON.parse(event.data);
     status(live === 'events' ? 'live (run events)' : 'live', 'on');
-    current.onLive({ type: 'reconnected' });
+    // After a reconnection the view may have missed changes; on the first hello it has just loaded.
+    if (connected) current.onLive({ type: 'reconnected' });
+    connected = true;
   });
   for (const type of ['execution', 'job']) {
     events.addEventListener(type, (event) => current.onLive(JSON.parse(event.data)));
