@@ -76,7 +76,9 @@ export class PackedElements {
     try {
       while (!over && !this.stopped && element.waiters.size > 0 && element.next < element.order.length) {
         const evalHash = element.order[element.next]!;
-        if (await this.written(evalHash)) {
+        // A failed read (an S3 scratch dropping a connection) is asked again at the next interval;
+        // the element's end still ends every wait.
+        if (await this.written(evalHash).catch(() => false)) {
           element.next++;
           element.waiters.get(evalHash)?.();
         } else {
