@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ExecutorError } from '../../errors.ts';
 import { SubmitBatcher } from '../remote/batcher.ts';
 import { spreadCalls, writeJobList } from '../remote/job-list.ts';
+import { PackedElements } from '../remote/packed.ts';
 import type { RemotePlumbing } from '../remote/plumbing.ts';
 import type { EngineExit, RemoteEngine } from '../remote/run-remote.ts';
 import type { ExecutorLogger, JobRequest } from '../types.ts';
@@ -29,6 +30,15 @@ export interface KubernetesHandle {
   evalHash: string;
   /** Why the API server refused the Job. */
   refused?: string | undefined;
+  /** The element runs other calls too: its end is not this call's end, nor is cancelling it. */
+  packed?: boolean | undefined;
+}
+
+/** Where a call of a Job listed at start runs, and the calls its element runs in order. */
+interface Spot {
+  job: string;
+  index: number;
+  order: string[];
 }
 
 interface Plan {
@@ -51,9 +61,8 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
   /** Jobs listed at start: what an earlier scheduler may have left. */
   private listedAtStart: string[] = [];
   /** Eval hash → element, from the job lists of those Jobs; read on the first `find`. */
-  private leftBehind: Promise<Map<string, { job: string; index: number }>> | undefined;
-  /** Eval hashes of the calls each element still runs for this scheduler. */
-  private readonly wanted = new Map<string, Set<string>>();
+  private leftBehind: Promise<Map<string, Spot>> | undefined;
+  private readonly packed: PackedElements;
   private readonly followed = new WeakSet<KubernetesHandle>();
   /** Elements to stop at the end of this moment, by Job (Ctrl-C on a fan-out: one DELETE per Job). */
   private readonly cancels = new Map<string, Set<number>>();
@@ -65,6 +74,10 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
     this.options = parts.options;
     this.plumbing = parts.plumbing;
     this.batcher = new SubmitBatcher(parts.options.max_array_size, (_key, jobs) => this.submitBatch(jobs));
+    this.packed = new PackedElements(parts.options.poll_interval * 1000, async (evalHash) => {
+      const state = (await this.plumbing.files(evalHash).status())?.state;
+      return state === 'done' || state === 'failed';
+    });
   }
 
   /** Finds the cluster (failing with where it looked) and lists what an earlier scheduler left there. */
@@ -116,11 +129,13 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
     const spot = left.get(job.evalHash);
     if (!spot) return undefined;
     left.delete(job.evalHash);
-    const handle: KubernetesHandle = { ...spot, evalHash: job.evalHash };
+    const packed = spot.order.length > 1;
+    const handle: KubernetesHandle = { job: spot.job, index: spot.index, evalHash: job.evalHash, packed };
     const object = this.view!.job(spot.job);
     const running =
       object !== undefined && !elementEnded(object, spot.index) && !this.view!.refusal(spot.job);
-    if (running) this.want(handle);
+    // A packed element is claimed by each of its calls that this scheduler wants.
+    if (running && packed) this.packed.add(elementKey(handle), spot.order, [job.evalHash]);
     return { handle, running };
   }
 
@@ -138,7 +153,14 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
 
   async wait(handle: KubernetesHandle, job: JobRequest): Promise<EngineExit> {
     if (handle.refused !== undefined) return { refused: true, reason: handle.refused };
-    await this.follow(handle).ended;
+    const { ended } = this.follow(handle);
+    if (handle.packed) {
+      // A call of a packed element is done when its result is written, while the element goes on.
+      await Promise.race([ended, this.packed.done(elementKey(handle), job.evalHash, ended)]);
+      this.packed.release(elementKey(handle), job.evalHash);
+    } else {
+      await ended;
+    }
     const view = this.view!;
     const refusal = view.refusal(handle.job);
     if (refusal) return { refused: true, reason: `the pods of Job ${handle.job} cannot start: ${refusal}` };
@@ -158,7 +180,9 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
    * pods of its cancelled elements are.
    */
   cancel(handle: KubernetesHandle): Promise<void> {
-    if (handle.refused !== undefined || this.unwant(handle)) return Promise.resolve();
+    if (handle.refused !== undefined) return Promise.resolve();
+    // The other calls of a packed element go on: it is stopped with the last one still wanted.
+    if (handle.packed && !this.packed.release(elementKey(handle), handle.evalHash)) return Promise.resolve();
     let indexes = this.cancels.get(handle.job);
     if (!indexes) this.cancels.set(handle.job, (indexes = new Set()));
     indexes.add(handle.index);
@@ -176,7 +200,6 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
   }
 
   async release(handle: KubernetesHandle): Promise<void> {
-    this.unwant(handle);
     if (this.followed.has(handle)) {
       this.followed.delete(handle);
       this.view?.unfollow(handle.job, handle.index);
@@ -185,6 +208,7 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
 
   async stop(): Promise<void> {
     await Promise.all([...this.deletions]);
+    this.packed.stop();
     this.view?.stop();
   }
 
@@ -194,23 +218,6 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
     if (this.followed.has(handle)) this.view!.unfollow(handle.job, handle.index);
     this.followed.add(handle);
     return followed;
-  }
-
-  private want(handle: KubernetesHandle): void {
-    const key = elementKey(handle);
-    let calls = this.wanted.get(key);
-    if (!calls) this.wanted.set(key, (calls = new Set()));
-    calls.add(handle.evalHash);
-  }
-
-  /** Lets go of a call; true while other calls of its element are still wanted. */
-  private unwant(handle: KubernetesHandle): boolean {
-    const key = elementKey(handle);
-    const calls = this.wanted.get(key);
-    calls?.delete(handle.evalHash);
-    if (calls && calls.size > 0) return true;
-    this.wanted.delete(key);
-    return false;
   }
 
   private async stopElements(name: string, cancelled: Set<number>): Promise<void> {
@@ -248,8 +255,8 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
   }
 
   /** The calls of the Jobs listed at start, by eval hash, from their job lists in this scratch. */
-  private async readJobLists(): Promise<Map<string, { job: string; index: number }>> {
-    const found = new Map<string, { job: string; index: number }>();
+  private async readJobLists(): Promise<Map<string, Spot>> {
+    const found = new Map<string, Spot>();
     const scratch = this.plumbing.scratch;
     const queue = this.listedAtStart.filter((name) => {
       const annotations = this.view!.job(name)?.metadata?.annotations;
@@ -264,7 +271,8 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
           .decode(bytes)
           .split('\n')
           .forEach((line, index) => {
-            for (const hash of line.split(' ')) if (hash) found.set(hash, { job: name, index });
+            const order = line.split(' ').filter((hash) => hash !== '');
+            for (const hash of order) found.set(hash, { job: name, index, order });
           });
       }
     };
@@ -304,8 +312,8 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
       settings: plan.settings,
       options: this.options,
     });
-    const handles = elements.flatMap((calls, index) =>
-      calls.map((job) => ({ job: name, index, evalHash: job.evalHash })),
+    const handles: KubernetesHandle[] = elements.flatMap((calls, index) =>
+      calls.map((job) => ({ job: name, index, evalHash: job.evalHash, packed: calls.length > 1 })),
     );
     try {
       await this.api!.createJob(manifest);
@@ -319,7 +327,13 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
     this.logger?.debug(
       `created Job ${name}: ${jobs.length} call(s) of task ${task} in ${elements.length} pod(s)`,
     );
-    for (const handle of handles) this.want(handle);
+    elements.forEach((calls, index) => {
+      if (calls.length > 1)
+        this.packed.add(
+          `${name}#${index}`,
+          calls.map((job) => job.evalHash),
+        );
+    });
     return handles;
   }
 }
