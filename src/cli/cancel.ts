@@ -8,8 +8,8 @@ import { processState, type ExecutionRecord, type Store } from '../store/index.t
 import { parseCommandArgs, type Command } from './args.ts';
 import { waitForEnd } from './execution-wait.ts';
 import { plural } from './format.ts';
-import { findExecution, noSuchExecution, openCliStore } from './store-access.ts';
-import { parseDurationMs } from './when.ts';
+import { openExecution } from './store-access.ts';
+import { parseTimeout } from './when.ts';
 
 const HELP = `Usage: baton cancel ID [--no-wait] [--timeout DURATION]
 
@@ -82,16 +82,9 @@ export const cancelCommand: Command = {
         hint: 'baton log --status running lists the running executions',
       });
     }
-    const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDurationMs(values.timeout);
-    if (timeoutMs === undefined) {
-      throw new UsageError(`--timeout '${values.timeout}' is not a duration`, {
-        hint: 'write e.g. 90s, 10m or 2h',
-      });
-    }
-    const { store } = await openCliStore(ctx);
-    if (!store) throw noSuchExecution(positionals[0]!);
+    const timeoutMs = parseTimeout(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS);
+    const { store, execution } = await openExecution(ctx, positionals[0]!);
     try {
-      const execution = await findExecution(store, positionals[0]!);
       const which = `execution ${execution.id} (${execution.taskName})`;
       // A deadline already passed: one look at where it stands.
       const first = await waitForEnd(store, execution, 0);

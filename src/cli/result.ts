@@ -7,8 +7,8 @@ import { executionLiveness, type ExecutionRecord, type Store } from '../store/in
 import { parseCommandArgs, type CliContext, type Command } from './args.ts';
 import { renderResult } from './output.ts';
 import { cancelledExitCode } from './signals.ts';
-import { findExecution, noSuchExecution, openCliStore } from './store-access.ts';
-import { parseDurationMs } from './when.ts';
+import { openExecution } from './store-access.ts';
+import { parseTimeout } from './when.ts';
 
 const HELP = `Usage: baton result ID [--wait] [--timeout DURATION]
 
@@ -51,19 +51,11 @@ export const resultCommand: Command = {
         hint: 'baton run --detach printed it; baton log lists the recent executions',
       });
     }
-    let timeoutMs = Number.POSITIVE_INFINITY;
-    if (values.timeout !== undefined) {
-      timeoutMs = parseDurationMs(values.timeout) ?? Number.NaN;
-      if (Number.isNaN(timeoutMs)) {
-        throw new UsageError(`--timeout '${values.timeout}' is not a duration`, {
-          hint: 'write e.g. 90s, 10m or 2h',
-        });
-      }
-    }
-    const { store } = await openCliStore(ctx);
-    if (!store) throw noSuchExecution(positionals[0]!);
+    const timeoutMs = parseTimeout(values.timeout, '--timeout', Number.POSITIVE_INFINITY);
+    const opened = await openExecution(ctx, positionals[0]!);
+    const store = opened.store;
+    let execution = opened.execution;
     try {
-      let execution = await findExecution(store, positionals[0]!);
       const liveness = executionLiveness(execution);
       if (liveness.state === 'lost' || (liveness.state === 'live' && values.wait)) {
         const ending = await waitForEnd(store, execution, Date.now() + timeoutMs);
@@ -84,7 +76,7 @@ export const resultCommand: Command = {
       }
       return await printOutcome(store, execution, ctx);
     } finally {
-      await store?.close();
+      await store.close();
     }
   },
 };

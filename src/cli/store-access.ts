@@ -31,6 +31,21 @@ export function noSuchExecution(id: string): UsageError {
   });
 }
 
+/** The store and the execution with this id or unique id prefix; the caller closes the store. */
+export async function openExecution(
+  ctx: CliContext,
+  id: string,
+): Promise<{ store: Store; execution: ExecutionRecord }> {
+  const { store } = await openCliStore(ctx);
+  if (!store) throw noSuchExecution(id);
+  try {
+    return { store, execution: await findExecution(store, id) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
 /** The execution with this id or unique id prefix; a clear error when there is none. */
 export async function findExecution(store: Store | undefined, id: string): Promise<ExecutionRecord> {
   const execution = await store?.getExecution(id);

@@ -23,6 +23,16 @@ export function parseDurationMs(text: string): number | undefined {
   return total;
 }
 
+/** The duration an option such as `--timeout 10m` gives, in ms; `fallback` when the option is not given. */
+export function parseTimeout(text: string | undefined, option: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const ms = parseDurationMs(text);
+  if (ms === undefined) {
+    throw new UsageError(`${option} '${text}' is not a duration`, { hint: 'write e.g. 90s, 10m or 2h' });
+  }
+  return ms;
+}
+
 /**
  * The time `text` names, in ms since the epoch: a duration counts back from `now`; a date without a
  * time is local midnight; `2025-01-31 14:00` is local time; other forms are what Date.parse reads
