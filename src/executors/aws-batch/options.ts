@@ -75,7 +75,7 @@ export const AWS_BATCH_SHAPE = {
     .number()
     .min(0.05)
     .max(3600)
-    .default(30)
+    .default(60)
     .describe('the longest wait between two status reads in seconds, a number from 0.05 to 3600'),
 } satisfies OptionShape;
 
@@ -116,9 +116,12 @@ export interface AwsBatchOptions extends RemoteOptions {
   max_array_size: number;
   /** Calls one Batch job runs one after another in one process (calls with a time limit run alone). @default 1 */
   calls_per_element: number;
-  /** Seconds between two status reads while one job runs; it grows with the jobs in flight. @default 2 */
+  /**
+   * Seconds between two status reads while one job runs; it grows with the square root of the jobs in
+   * flight, and doubles after each read in which nothing started or ended. @default 2
+   */
   poll_interval: number;
-  /** The longest wait between two status reads, in seconds. @default 30 */
+  /** The longest wait between two status reads, in seconds. @default 60 */
   max_poll_interval: number;
 }
 

@@ -3,7 +3,8 @@
 // have moved: those seen running, and the next ones to start (Batch starts children in index order).
 // A parent's statusSummary says how many of its children run and have ended; only when those counts
 // are ahead of what the round read are more children described, lowest unfinished index first. Rounds
-// come quickly while few jobs are in flight and further apart under many: poll_interval x sqrt(jobs).
+// come quickly while few jobs are in flight and further apart under many: poll_interval x sqrt(jobs),
+// doubled for each round in which nothing started or ended (long jobs), at most max_poll_interval.
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { awsMessage, DESCRIBE_BATCH, type BatchApi } from './api.ts';
 import type { ExecutorLogger } from '../types.ts';
@@ -66,6 +67,9 @@ export class BatchTracker {
   private readonly singles = new Map<string, Watched>();
   private readonly parents = new Map<string, ParentState>();
   private live = 0;
+  /** Whether anything started or ended during the current round. */
+  private moved = false;
+  private idleRounds = 0;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private failing = false;
@@ -113,12 +117,15 @@ export class BatchTracker {
       done: false,
       missing: 0,
       start: () => {
+        if (watched.started) return;
         watched.started = true;
+        this.moved = true;
         start();
       },
       end: (how) => {
         if (watched.done) return;
         watched.done = true;
+        this.moved = true;
         this.live--;
         watched.start();
         end(how);
@@ -127,6 +134,7 @@ export class BatchTracker {
     if (parent) parent.watched.set(watched.index, watched);
     else this.singles.set(jobId, watched);
     this.live++;
+    this.idleRounds = 0;
     this.schedule();
     return watched.watch;
   }
@@ -144,35 +152,33 @@ export class BatchTracker {
     } else this.singles.delete(jobId);
   }
 
-  /** Jobs in flight: they set the pace of the rounds. */
-  get inFlight(): number {
-    return this.live;
-  }
-
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
 
-  /** Seconds to the next round with `live` jobs in flight. */
-  intervalFor(live: number): number {
+  /** Seconds to the next round with `live` jobs in flight, after `idle` rounds in which nothing moved. */
+  intervalFor(live: number, idle = 0): number {
     return Math.min(
       this.options.maxIntervalSeconds,
-      this.options.intervalSeconds * Math.sqrt(Math.max(1, live)),
+      this.options.intervalSeconds * Math.sqrt(Math.max(1, live)) * 2 ** idle,
     );
   }
 
   private schedule(): void {
     if (this.timer || this.polling || this.stopped || this.live === 0) return;
-    this.timer = setTimeout(() => void this.round(), this.intervalFor(this.live) * 1000);
+    this.timer = setTimeout(() => void this.round(), this.intervalFor(this.live, this.idleRounds) * 1000);
   }
 
   private async round(): Promise<void> {
     this.timer = undefined;
     this.polling = true;
+    this.moved = false;
     try {
       await this.describeRound();
+      // Long jobs: each round that saw nothing start or end doubles the wait, up to the longest.
+      this.idleRounds = this.moved ? 0 : Math.min(this.idleRounds + 1, 16);
       if (this.failing) this.logger.info('DescribeJobs answers again');
       this.failing = false;
     } catch (error) {
@@ -255,6 +261,7 @@ export class BatchTracker {
 
   private applyChild(parent: ParentState, index: number, child: JobDetail | undefined): void {
     if (!child?.status) return;
+    if (parent.children.get(index) !== child.status) this.moved = true;
     parent.children.set(index, child.status);
     const watched = parent.watched.get(index);
     if (watched) this.update(watched, child);

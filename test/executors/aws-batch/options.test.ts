@@ -19,7 +19,7 @@ describe('aws-batch executor options', () => {
     assert.equal(options.log_group, '/aws/batch/job');
     assert.deepEqual(options.baton_command, ['baton']);
     assert.equal(options.poll_interval, 2);
-    assert.equal(options.max_poll_interval, 30);
+    assert.equal(options.max_poll_interval, 60);
   });
 
   test('a missing queue is a ConfigError naming the executor section and the key', async (t) => {

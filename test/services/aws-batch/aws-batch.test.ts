@@ -37,6 +37,13 @@ export const sleepy = task('sleepy', async () => {
   return 'woke';
 }, { ...batch, timeLimit: 3 });
 
+export const drowsy = task('drowsy', async () => {
+  console.log('nodding off');
+  appendFileSync('DATA_DIR/starts.log', 'drowsy\\n');
+  await new Promise((resolve) => setTimeout(resolve, 300_000));
+  return 'woke';
+}, { ...batch, timeLimit: 120 });
+
 export const sturdy = task('sturdy', async (seconds: number) => {
   appendFileSync('DATA_DIR/starts.log', 'sturdy\\n');
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -123,6 +130,20 @@ describe('aws-batch executor (fake AWS Batch, s3rver scratch)', () => {
     assert.equal(job.statusReason, 'Cancelled by Baton');
   });
 
+  test('a job Batch stops at its attemptDurationSeconds fails with TimeoutError and its log tail', async (t) => {
+    const p = batchProject(t, services, WORKFLOW);
+    const { done } = p.start(['run', 'wf.ts', 'drowsy'], { env: AWS_ENV });
+    await waitFor(() => p.lines('data/starts.log').length === 1, 'the job to start', 60_000);
+    const job = [...services.fake.batch.jobs.values()].at(-1)!;
+    assert.equal(job.attemptDurationSeconds, 120);
+    services.fake.batch.expire(job.jobId); // Batch's 120 s are up; Baton's own timer is far from it
+    const r = await done;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /TimeoutError: task drowsy exceeded its time limit of 120s/);
+    assert.match(r.stderr, /--- last output ---\n[\s\S]*nodding off/);
+    assert.equal(job.statusReason, 'Job attempt duration exceeded timeout');
+  });
+
   test('throttled requests are retried with backoff and the run succeeds', async (t) => {
     const p = batchProject(t, services, WORKFLOW);
     services.fake.throttle('SubmitJob', 2);
@@ -198,7 +219,7 @@ describe('aws-batch executor (fake AWS Batch, s3rver scratch)', () => {
     const p = batchProject(t, services, WORKFLOW, [
       'calls_per_element = 50',
       'poll_interval = 2',
-      'max_poll_interval = 30',
+      'max_poll_interval = 60',
     ]);
     const before = new Map(services.fake.requests);
     const jobsBefore = submitted().length;

@@ -39,9 +39,7 @@ export interface Services {
 }
 
 /** Starts s3rver and a fake AWS whose containers get the scratch credentials, as a job role would give them. */
-export async function startServices(
-  options: { slots?: number; msPerSecond?: number } = {},
-): Promise<Services> {
+export async function startServices(options: { slots?: number } = {}): Promise<Services> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-aws-batch-'));
   const s3 = new S3rver({
     address: '127.0.0.1',
@@ -56,7 +54,6 @@ export async function startServices(
     accessKeyId: ACCESS_KEY_ID,
     cwd: dir,
     slots: options.slots ?? 4,
-    msPerSecond: options.msPerSecond,
     hostEnv: {
       PATH: process.env.PATH,
       HOME: dir,

@@ -31,6 +31,7 @@ export interface FakeBatchOptions {
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const TIMEOUT_REASON = 'Job attempt duration exceeded timeout';
 const clientError = (message: string) => new AwsApiError('ClientException', message);
 
 type Input = Record<string, unknown>;
@@ -265,6 +266,14 @@ export class FakeBatch {
     job.process.kill('SIGKILL');
   }
 
+  /** The running job reaches its attemptDurationSeconds now, and Batch stops it. */
+  expire(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (!job?.process) throw new Error(`job ${jobId} is not running`);
+    job.terminating ??= TIMEOUT_REASON;
+    job.process.kill('SIGKILL');
+  }
+
   /** Kills every container and stops starting new ones. */
   stop(): void {
     this.stopped = true;
@@ -336,7 +345,7 @@ export class FakeBatch {
     });
     if (job.attemptDurationSeconds !== undefined) {
       job.timer = setTimeout(() => {
-        job.terminating ??= 'Job attempt duration exceeded timeout';
+        job.terminating ??= TIMEOUT_REASON;
         job.process?.kill('SIGKILL');
       }, job.attemptDurationSeconds * this.options.msPerSecond);
     }
@@ -355,7 +364,7 @@ export class FakeBatch {
       attempt.container.reason = 'Host EC2 (instance i-0fake0000000000001) terminated.';
     } else if (job.terminating) {
       attempt.statusReason = job.terminating;
-      if (job.terminating !== 'Job attempt duration exceeded timeout') job.isTerminated = true;
+      if (job.terminating !== TIMEOUT_REASON) job.isTerminated = true;
     } else if (attempt.container.exitCode !== 0) attempt.statusReason = 'Essential container in task exited';
     if (attempt.container.exitCode === 0 && !job.terminating)
       this.finish(job, 'SUCCEEDED', 'Essential container in task exited');
