@@ -7,15 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { SqliteStore } from '../src/store/index.ts';
 import { startDashboard } from '../src/ui/index.ts';
+import { launchChromium } from '../test/services/ui/browser.ts';
 import { recordExecution } from '../test/ui/history.ts';
 import { median, report } from './harness.ts';
 
 const JOBS = Number(process.argv[2] ?? 10_000);
 const TRIALS = 7;
-const CHROMIUM = process.env.BATON_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-bench-ui-'));
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -25,20 +24,7 @@ const { execution } = recordExecution(store, { children: JOBS - 1 });
 await store.flush();
 const dashboard = await startDashboard({ store, port: 0 });
 
-const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-  executablePath: CHROMIUM,
-  headless: true,
-  viewport: { width: 1280, height: 900 },
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const context = await launchChromium(join(dir, 'profile'));
 
 async function firstRender(): Promise<{ ms: number; rows: number }> {
   const page = await context.newPage();
@@ -48,13 +34,6 @@ async function firstRender(): Promise<{ ms: number; rows: number }> {
     const ms = (await page.evaluate(
       "performance.getEntriesByName('baton:first-render')[0].startTime",
     )) as number;
-    if (process.env.BENCH_UI_TRACE) {
-      console.log(
-        await page.evaluate(
-          "JSON.stringify(performance.getEntriesByType('resource').map((r) => [r.name.replace(/^.*:\\d+/, ''), Math.round(r.startTime), Math.round(r.responseEnd)]))",
-        ),
-      );
-    }
     const rows = await page.locator('.jobs-table tbody tr').count();
     const total = await page.locator('p.counts').innerText();
     if (rows !== Math.min(100, JOBS) || !total.includes(`${JOBS.toLocaleString('en')} jobs`)) {

@@ -28,9 +28,9 @@ export interface BrowserPage {
   screenshot(name: string): Promise<void>;
 }
 
-export async function openBrowser(t: TestContext): Promise<BrowserPage> {
-  const profile = mkdtempSync(join(tmpdir(), 'baton-chromium-'));
-  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+/** Chromium with the flags TESTBED.md gives, on the profile folder `profile`. */
+export function launchChromium(profile: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
@@ -44,6 +44,11 @@ export async function openBrowser(t: TestContext): Promise<BrowserPage> {
       '--no-first-run',
     ],
   });
+}
+
+export async function openBrowser(t: TestContext): Promise<BrowserPage> {
+  const profile = mkdtempSync(join(tmpdir(), 'baton-chromium-'));
+  const context = await launchChromium(profile);
   t.after(async () => {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
