@@ -13,6 +13,7 @@ const suites: Array<{ file: string; args: string[] }> = [
   { file: 'map-makespan.ts', args: [] },
   { file: 'container.ts', args: [] },
   { file: 'slurm.ts', args: [] },
+  { file: 'kubernetes.ts', args: [] },
   { file: 'code-package.ts', args: [] },
   { file: 'fleet.ts', args: [] },
   { file: 'store-postgres.ts', args: [] },
