@@ -22,6 +22,14 @@ export const boom = task('boom', () => {
   throw new RangeError('bad value');
 }, batch);
 
+export const flaky = task('flaky', (i: number) => {
+  console.log('flaky', i, i === 2 ? 'failing' : 'fine');
+  if (i === 2) throw new TypeError('two is not allowed');
+  return i;
+}, batch);
+
+export const flakyFan = task('flakyFan', (n: number) => Array.from({ length: n }, (_, i) => flaky(i)));
+
 export const slow = task('slow', async (i: number, seconds: number) => {
   appendFileSync('DATA_DIR/starts.log', i + '\\n');
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -116,6 +124,17 @@ describe('aws-batch executor (fake AWS Batch, s3rver scratch)', () => {
     assert.match(r.stderr, /--- last output ---\n[\s\S]*about to fail/);
     assert.match(r.stderr, /wf\.ts:\d+:\d+/);
     assert.ok(services.fake.count('GetLogEvents') >= 1, 'the tail came from GetLogEvents');
+  });
+
+  test('a failed child of an array job fails its call with its own log tail', async (t) => {
+    const p = batchProject(t, services, WORKFLOW);
+    const r = await p.baton(['run', 'wf.ts', 'flakyFan', '--n', '4'], { env: AWS_ENV });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /task flaky failed at .*flaky\(i=2\): TypeError: two is not allowed/);
+    assert.match(r.stderr, /--- last output ---\n[\s\S]*flaky 2 failing/);
+    assert.doesNotMatch(r.stderr, /flaky [013] fine/, "another child's output is not mixed in");
+    const parent = [...services.fake.batch.jobs.values()].filter((job) => job.children).at(-1)!;
+    assert.equal(parent.children!.length, 4);
   });
 
   test('a job over its time limit is terminated and fails with TimeoutError; Batch is told its 60 s minimum', async (t) => {
