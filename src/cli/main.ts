@@ -67,10 +67,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'list the live workers of a fleet executor',
     load: async () => (await import('./workers.ts')).workersCommand,
   },
+  profile: {
+    summary: 'profile the CPU or heap of every live worker of a fleet executor',
+    load: async () => (await import('./profile.ts')).profileCommand,
+  },
 };
-
-/** Commands of the design that later versions bring. */
-const NOT_YET = new Set(['profile']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -132,11 +133,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     const entry = COMMANDS[name];
     if (!entry) {
-      if (NOT_YET.has(name)) {
-        throw new UsageError(`baton ${name} is not yet available in this version`, {
-          hint: `available commands: ${Object.keys(COMMANDS).join(', ')}`,
-        });
-      }
       const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
       throw new UsageError(what, { hint: `commands: ${Object.keys(COMMANDS).join(', ')}; see baton --help` });
     }

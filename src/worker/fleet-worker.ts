@@ -9,7 +9,9 @@ import type { Redis } from 'ioredis';
 import { redact } from '../config/index.ts';
 import {
   FleetKeys,
+  answerProfile,
   connectRedis,
+  decodeProfileRequest,
   decodeBatch,
   matchesLocality,
   redisOptions,
@@ -24,6 +26,7 @@ import { markWorkerContext } from '../scheduler/index.ts';
 import { openScratch, type Scratch } from '../scratch/index.ts';
 import { runBatch, type BatchParts } from './fleet-batch.ts';
 import { CodeLocator } from './fleet-code.ts';
+import { profileThreads } from './thread-profiles.ts';
 
 /** How long a queue job this worker may not run (locality) is set aside before any worker tries it again. */
 const NOT_FOR_ME_DELAY_MS = 250;
@@ -52,6 +55,9 @@ export class FleetWorker {
   private readonly abort = new AbortController();
   private readonly workers: Worker[] = [];
   private redis: Redis | undefined;
+  /** Listens on this worker's command channel (a subscribed connection can do nothing else). */
+  private commands: Redis | undefined;
+  private profiling = false;
   private scratch: Scratch | undefined;
   private pool: LocalExecutor | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -120,6 +126,7 @@ export class FleetWorker {
         this.done += finished;
       },
     };
+    await this.listen();
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeat * 1000);
     const bullConnection = { ...connection, lazyConnect: false } as ConnectionOptions;
@@ -157,6 +164,38 @@ export class FleetWorker {
     await runBatch(id, this.keys.lock(id, queue), token ?? '', data, parts);
   }
 
+  /** Answers `baton profile`: one profile at a time, of every thread of this process. */
+  private async listen(): Promise<void> {
+    const commands = this.redis!.duplicate();
+    this.commands = commands;
+    commands.on('error', (error: Error) =>
+      this.config.logger.warn(`worker ${this.id}: redis commands: ${redact(error.message)}`),
+    );
+    commands.on('message', (_channel: string, text: string) => {
+      const request = decodeProfileRequest(text);
+      if (!request || !this.redis) return;
+      const worker = { id: this.id, host: this.host, pid: process.pid };
+      const answer = async () => {
+        if (this.profiling) return { worker, threads: [], error: 'a profile is already being taken' };
+        this.profiling = true;
+        try {
+          this.config.logger.info(`worker ${this.id}: ${request.kind} profile for ${request.ms} ms`);
+          return { worker, threads: await profileThreads(request.kind, request.ms) };
+        } catch (error) {
+          return { worker, threads: [], error: (error as Error).message };
+        } finally {
+          this.profiling = false;
+        }
+      };
+      void answer()
+        .then((reply) => answerProfile(this.redis!, this.keys, request, reply))
+        .catch((error: unknown) =>
+          this.config.logger.warn(`worker ${this.id}: profile answer: ${redact(String(error))}`),
+        );
+    });
+    await commands.subscribe(this.keys.commands(this.id));
+  }
+
   private async beat(): Promise<void> {
     if (!this.redis) return;
     try {
@@ -180,6 +219,7 @@ export class FleetWorker {
       clearInterval(this.heartbeat);
       this.abort.abort();
       await this.pool?.stop();
+      this.commands?.disconnect();
       await this.redis?.del(this.keys.worker(this.id)).catch(() => undefined);
       await this.redis?.quit().catch(() => undefined);
       await this.scratch?.close?.();

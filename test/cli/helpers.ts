@@ -95,9 +95,13 @@ export function project(t: TestContext, options: { config?: string | false } = {
 }
 
 /** Waits until `check` is true, polling every 50 ms; fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -26,3 +26,12 @@ export {
   type ResultBatch,
 } from './wire.ts';
 export { fleetSection } from './section.ts';
+export {
+  MAX_PROFILE_MS,
+  answerProfile,
+  collectProfiles,
+  decodeProfileRequest,
+  type ProfileAnswer,
+  type ProfileRequest,
+  type ProfileRound,
+} from './profiling.ts';
