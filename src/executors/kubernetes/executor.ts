@@ -1,8 +1,7 @@
 // The `kubernetes` executor: the calls of a burst become one Indexed Job whose pods run
 // `baton oneshot --list` against an S3 scratch, followed by one watch of the executor's Jobs and pods.
-import { serializeError } from '../../codec/index.ts';
 import { RemotePlumbing } from '../remote/plumbing.ts';
-import { runRemoteJob } from '../remote/run-remote.ts';
+import { executorLogger, runPlannedJob } from '../remote/run-remote.ts';
 import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
 import { KubernetesEngine } from './engine.ts';
 import type { KubernetesOptions } from './options.ts';
@@ -27,30 +26,14 @@ export class KubernetesExecutor implements Executor {
 
   async start(ctx: ExecutorContext): Promise<void> {
     this.ctx = ctx;
-    const prefix = `executor ${this.name}: `;
-    const logger = {
-      info: (message: string) => ctx.logger.info(prefix + message),
-      warn: (message: string) => ctx.logger.warn(prefix + message),
-      debug: (message: string) => ctx.logger.debug(prefix + message),
-    };
     // The cluster first: a missing kubeconfig is said before any upload.
-    await this.engine.start({ root: ctx.root, logger });
+    await this.engine.start({ root: ctx.root, logger: executorLogger(this.name, ctx.logger) });
     await this.plumbing.start(ctx);
   }
 
-  async run(job: JobRequest, signal: AbortSignal): Promise<JobOutcome> {
-    try {
-      this.engine.plan(job);
-    } catch (error) {
-      // A task option of the wrong type: the same every time, so not retried.
-      return { ok: false, error: serializeError(error, 'application'), endedAt: Date.now() };
-    }
-    return runRemoteJob(job, signal, {
-      plumbing: this.plumbing,
-      engine: this.engine,
-      ctx: this.ctx!,
-      engineName: 'Kubernetes cluster',
-    });
+  run(job: JobRequest, signal: AbortSignal): Promise<JobOutcome> {
+    const parts = { plumbing: this.plumbing, engine: this.engine, ctx: this.ctx! };
+    return runPlannedJob(job, signal, { ...parts, engineName: 'Kubernetes cluster' });
   }
 
   async stop(): Promise<void> {

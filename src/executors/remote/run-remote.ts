@@ -1,8 +1,9 @@
 // One remote job from submission to outcome, the same for every engine: reunite with a job the
 // engine still runs from before a scheduler restart, or take a valid output already in scratch, or
 // submit; then wait under the job's time limit and the run's signal, and read what oneshot wrote.
+import { serializeError } from '../../codec/index.ts';
 import { cancelledOutcome, lostOutcome, timeoutOutcome } from '../outcomes.ts';
-import type { ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
+import type { ExecutorContext, ExecutorLogger, JobOutcome, JobRequest } from '../types.ts';
 import type { RemotePlumbing } from './plumbing.ts';
 
 /** What the engine knows about a job that ended. */
@@ -133,6 +134,33 @@ function lostJob(job: JobRequest, exit: EngineExit, engineName: string): JobOutc
   const code = exit.exitCode === undefined ? '' : ` with exit code ${exit.exitCode}`;
   const why = exit.reason ? `: ${exit.reason}` : '';
   return lostOutcome(job, `the job ended${code} without writing a result${why}`, 'system', exit.logTail);
+}
+
+/** The executor's logger, every line of it starting `executor NAME: `. */
+export function executorLogger(executor: string, logger: ExecutorLogger): ExecutorLogger {
+  const prefix = `executor ${executor}: `;
+  return {
+    info: (message) => logger.info(prefix + message),
+    warn: (message) => logger.warn(prefix + message),
+    debug: (message) => logger.debug(prefix + message),
+  };
+}
+
+/**
+ * Runs `job` through an engine that first plans it from its options (resources, flags, batching key):
+ * a task option the engine cannot use fails the call at once, the same every time, so not retried.
+ */
+export function runPlannedJob<H>(
+  job: JobRequest,
+  signal: AbortSignal,
+  parts: Parameters<typeof runRemoteJob<H>>[2] & { engine: { plan(job: JobRequest): unknown } },
+): Promise<JobOutcome> {
+  try {
+    parts.engine.plan(job);
+  } catch (error) {
+    return Promise.resolve({ ok: false, error: serializeError(error, 'application'), endedAt: Date.now() });
+  }
+  return runRemoteJob(job, signal, parts);
 }
 
 /** Runs `job` through `engine`; resolves with its outcome, never rejects for the job's own failure. */

@@ -2,9 +2,8 @@
 // together) running `baton oneshot` against a scratch folder that the nodes share.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { serializeError } from '../../codec/index.ts';
 import { RemotePlumbing } from '../remote/plumbing.ts';
-import { runRemoteJob } from '../remote/run-remote.ts';
+import { executorLogger, runPlannedJob } from '../remote/run-remote.ts';
 import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
 import { SlurmCommands, type SlurmClient } from './commands.ts';
 import { SlurmEngine } from './engine.ts';
@@ -36,28 +35,13 @@ export class SlurmExecutor implements Executor {
     await this.plumbing.start(ctx);
     const codeCache = resolve(ctx.root, this.options.code_cache ?? DEFAULT_CODE_CACHE);
     await mkdir(codeCache, { recursive: true });
-    const prefix = `executor ${this.name}: `;
-    const logger = {
-      info: (message: string) => ctx.logger.info(prefix + message),
-      warn: (message: string) => ctx.logger.warn(prefix + message),
-      debug: (message: string) => ctx.logger.debug(prefix + message),
-    };
+    const logger = executorLogger(this.name, ctx.logger);
     await this.engine.start({ scratchDir: this.plumbing.localScratchPath()!, codeCache, logger });
   }
 
-  async run(job: JobRequest, signal: AbortSignal): Promise<JobOutcome> {
-    try {
-      this.engine.plan(job);
-    } catch (error) {
-      // A task option of the wrong type: the same every time, so not retried.
-      return { ok: false, error: serializeError(error, 'application'), endedAt: Date.now() };
-    }
-    return runRemoteJob(job, signal, {
-      plumbing: this.plumbing,
-      engine: this.engine,
-      ctx: this.ctx!,
-      engineName: 'Slurm cluster',
-    });
+  run(job: JobRequest, signal: AbortSignal): Promise<JobOutcome> {
+    const parts = { plumbing: this.plumbing, engine: this.engine, ctx: this.ctx! };
+    return runPlannedJob(job, signal, { ...parts, engineName: 'Slurm cluster' });
   }
 
   async stop(): Promise<void> {
