@@ -2,6 +2,7 @@
 // Baton, running `baton oneshot` against the scratch (bind-mounted when it is a folder).
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { describeOptions } from '../remote/options.ts';
 import { RemotePlumbing } from '../remote/plumbing.ts';
 import { runRemoteJob } from '../remote/run-remote.ts';
 import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
@@ -65,12 +66,7 @@ export class ContainerExecutor implements Executor {
   }
 
   describe(): Record<string, unknown> {
-    const { env, ...rest } = this.options;
-    return {
-      type: 'container',
-      ...rest,
-      env: Object.fromEntries(Object.keys(env).map((key) => [key, '***'])),
-    };
+    return describeOptions('container', this.options);
   }
 
   private volume(spec: string): string {

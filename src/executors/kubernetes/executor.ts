@@ -1,5 +1,6 @@
 // The `kubernetes` executor: the calls of a burst become one Indexed Job whose pods run
 // `baton oneshot --list` against an S3 scratch, followed by one watch of the executor's Jobs and pods.
+import { describeOptions } from '../remote/options.ts';
 import { RemotePlumbing } from '../remote/plumbing.ts';
 import { executorLogger, runPlannedJob } from '../remote/run-remote.ts';
 import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
@@ -43,11 +44,6 @@ export class KubernetesExecutor implements Executor {
 
   /** The resolved options; env values are masked (Secret references are names, not values). */
   describe(): Record<string, unknown> {
-    const { env, ...rest } = this.options;
-    return {
-      type: 'kubernetes',
-      ...rest,
-      env: Object.fromEntries(Object.keys(env).map((key) => [key, '***'])),
-    };
+    return describeOptions('kubernetes', this.options);
   }
 }

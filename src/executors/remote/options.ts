@@ -69,3 +69,12 @@ export function resolveRemoteSection<T extends RemoteOptions>(
   }
   return { ...(result.value as unknown as T), ...remoteOptions(result.value) };
 }
+
+/** A section's options as `describe()` shows them, `env` values masked: they may hold secrets. */
+export function describeOptions(
+  type: string,
+  options: RemoteOptions & { env: Record<string, string> },
+): Record<string, unknown> {
+  const { env, ...rest } = options;
+  return { type, ...rest, env: Object.fromEntries(Object.keys(env).map((key) => [key, '***'])) };
+}
