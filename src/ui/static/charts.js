@@ -1,5 +1,5 @@
 // The per-task summary table and the histogram of task durations (SVG built element by element).
-import { h, svg, fill } from './dom.js';
+import { h, svg, fill, grid } from './dom.js';
 import { count, duration, percent } from './format.js';
 
 const WIDTH = 640;
@@ -7,31 +7,10 @@ const HEIGHT = 160;
 const AXIS = 34;
 
 export function taskTable(tasks, onPick) {
-  return h(
-    'table',
-    { class: 'grid tasks' },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        [
-          'task',
-          'jobs',
-          'done',
-          'cached',
-          'failed',
-          'running',
-          'queued',
-          'cancelled',
-          'cache hits',
-          'p50',
-          'p95',
-          'max',
-        ].map((t) => h('th', {}, t)),
-      ),
-    ),
+  const statuses = ['done', 'cached', 'failed', 'running', 'queued', 'cancelled'];
+  return grid(
+    'tasks',
+    ['task', 'jobs', ...statuses, 'cache hits', 'p50', 'p95', 'max'],
     h(
       'tbody',
       {},
@@ -45,9 +24,7 @@ export function taskTable(tasks, onPick) {
             h('button', { type: 'button', class: 'link', onclick: () => onPick(t.taskName) }, t.taskName),
           ),
           h('td', { class: 'num' }, count(t.jobs)),
-          ['done', 'cached', 'failed', 'running', 'queued', 'cancelled'].map((s) =>
-            h('td', { class: `num ${t.counts[s] ? s : ''}` }, count(t.counts[s])),
-          ),
+          statuses.map((s) => h('td', { class: `num ${t.counts[s] ? s : ''}` }, count(t.counts[s]))),
           h('td', { class: 'num' }, percent(t.jobs ? t.counts.cached / t.jobs : null)),
           h('td', { class: 'num' }, duration(t.durations?.p50)),
           h('td', { class: 'num' }, duration(t.durations?.p95)),

@@ -34,6 +34,24 @@ export function svg(tag, attrs, ...children) {
   return append(el, children);
 }
 
+/** A table of class `grid ${cls}` with a header row of `titles` above `body`. */
+export function grid(cls, titles, body) {
+  return h(
+    'table',
+    { class: `grid ${cls}` },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        titles.map((t) => h('th', {}, t)),
+      ),
+    ),
+    body,
+  );
+}
+
 /** Replaces the children of `el`. */
 export function fill(el, ...children) {
   el.replaceChildren();

@@ -1,15 +1,14 @@
 // One execution: its state and counts, the per-task summary with the durations histogram, the call
 // graph, the timeline per executor, and its jobs a page at a time (filter, search, sort).
 import { enc, getJson } from './api.js';
-import { h, fill, throttle } from './dom.js';
-import { count, duration, elapsed, percent, time } from './format.js';
+import { h, fill, grid, throttle } from './dom.js';
+import { count, duration, elapsed, percent, STATUSES, time } from './format.js';
 import { callGraph } from './graph.js';
 import { timelineChart } from './timeline.js';
 import { histogram, taskTable } from './charts.js';
 import { errorBlock, previewBlock } from './job.js';
 
 const PAGE = 100;
-const STATUSES = ['queued', 'running', 'done', 'cached', 'failed', 'cancelled'];
 
 export function executionView(root, id) {
   const head = h('section', { class: 'head' }, h('p', { class: 'muted' }, 'Loading…'));
@@ -170,22 +169,7 @@ function jobTable(executionId) {
     'div',
     { class: 'jobs' },
     h('div', { class: 'filters' }, search, status, task, sort, order),
-    h(
-      'table',
-      { class: 'grid jobs-table' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['job', 'task', 'status', 'executor', 'attempt', 'started', 'duration', 'note'].map((t) =>
-            h('th', {}, t),
-          ),
-        ),
-      ),
-      body,
-    ),
+    grid('jobs-table', ['job', 'task', 'status', 'executor', 'attempt', 'started', 'duration', 'note'], body),
     pager,
   );
 

@@ -1,7 +1,7 @@
 // The executions list: task, start, duration, status, jobs and cache hits, with a search box and
 // filters, a page at a time; rows follow running executions live.
 import { getJson } from './api.js';
-import { h, fill, throttle } from './dom.js';
+import { h, fill, grid, throttle } from './dom.js';
 import { count, duration, elapsed, percent, time } from './format.js';
 
 const PAGE = 50;
@@ -28,20 +28,9 @@ export function executionsView(root) {
     h('h1', {}, 'Executions'),
     h('div', { class: 'filters' }, search, status, task),
     totals,
-    h(
-      'table',
-      { class: 'grid executions' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['id', 'task', 'arguments', 'started', 'duration', 'status', 'jobs', 'cache hits'].map((t) =>
-            h('th', {}, t),
-          ),
-        ),
-      ),
+    grid(
+      'executions',
+      ['id', 'task', 'arguments', 'started', 'duration', 'status', 'jobs', 'cache hits'],
       body,
     ),
     message,

@@ -1,4 +1,7 @@
-// Numbers and times as the page shows them.
+// Numbers, times and job statuses as the page shows them.
+
+/** Job statuses in the order the page lists them. */
+export const STATUSES = ['queued', 'running', 'done', 'cached', 'failed', 'cancelled'];
 
 export function duration(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '–';

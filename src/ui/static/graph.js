@@ -2,11 +2,10 @@
 // load a page at a time when a node opens; beyond SMALL jobs the tree starts collapsed.
 import { enc, getJson } from './api.js';
 import { h, fill } from './dom.js';
-import { count, duration } from './format.js';
+import { count, duration, STATUSES } from './format.js';
 
 const PAGE = 100;
 const SMALL = 200;
-const STATUSES = ['queued', 'running', 'done', 'cached', 'failed', 'cancelled'];
 
 function belowText(below) {
   const total = STATUSES.reduce((sum, s) => sum + below[s], 0);
