@@ -1,11 +1,12 @@
 // What the executor follows in the cluster: the elements (completion indexes) of its Indexed Jobs.
 // One watch of its Jobs and one of its pods serve every element: an element has started when a pod
 // of its index runs, and has ended when its index is in the Job's completed or failed indexes, or the
-// Job has ended or is gone. A pod that can never start (no such image, no such secret) ends its Job.
+// Job has ended or is gone. A pod that can never start (no such image, no such secret) ends its Job;
+// one that no node has room for is reported, once per Job, and waited for (an autoscaler may add one).
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { ExecutorLogger } from '../types.ts';
 import type { KubernetesApi } from './api.ts';
-import { elementEnded, podIndex, podJob, podRefusal, podStarted } from './states.ts';
+import { elementEnded, podIndex, podJob, podRefusal, podStarted, podUnschedulable } from './states.ts';
 import { ResourceWatch } from './watch.ts';
 
 interface Followed {
@@ -35,7 +36,9 @@ export class ClusterView {
   /** Jobs seen deleted, and Jobs whose pods cannot start, with why. */
   private readonly gone = new Set<string>();
   private readonly refusals = new Map<string, string>();
+  private readonly unschedulable = new Set<string>();
   private readonly onRefused: (job: string, reason: string) => void;
+  private readonly onUnschedulable: (job: string, reason: string) => void;
 
   constructor(parts: {
     api: KubernetesApi;
@@ -43,6 +46,7 @@ export class ClusterView {
     pollMs: number;
     logger: ExecutorLogger;
     onRefused: (job: string, reason: string) => void;
+    onUnschedulable: (job: string, reason: string) => void;
   }) {
     const common = { api: parts.api, selector: parts.selector, pollMs: parts.pollMs, logger: parts.logger };
     this.jobs = new ResourceWatch<V1Job>({
@@ -56,6 +60,7 @@ export class ClusterView {
       onChange: (pod, deleted) => this.podChanged(pod, deleted),
     });
     this.onRefused = parts.onRefused;
+    this.onUnschedulable = parts.onUnschedulable;
   }
 
   /** Lists the executor's Jobs and pods (what an earlier scheduler left is among them). */
@@ -177,6 +182,11 @@ export class ClusterView {
       if (refusal) {
         this.refusals.set(job, refusal);
         this.onRefused(job, refusal);
+      }
+      const unschedulable = podUnschedulable(pod);
+      if (unschedulable && !this.unschedulable.has(job)) {
+        this.unschedulable.add(job);
+        this.onUnschedulable(job, unschedulable);
       }
     }
     if (followed) this.check(job, index, followed);

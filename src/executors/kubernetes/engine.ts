@@ -99,6 +99,8 @@ export class KubernetesEngine implements RemoteEngine<KubernetesHandle> {
       pollMs: this.options.poll_interval * 1000,
       logger: setup.logger,
       onRefused: (job, reason) => this.refused(job, reason),
+      onUnschedulable: (job, reason) =>
+        setup.logger.warn(`the pods of Job ${job} wait for a node with room for them: ${reason}`),
     });
     await this.view.start();
     this.listedAtStart = [...this.view.jobs.values()]

@@ -74,6 +74,13 @@ export function podRefusal(pod: V1Pod): string | undefined {
   return `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`;
 }
 
+/** Why the scheduler cannot place a pod yet (no node has room for it), in its words; undefined otherwise. */
+export function podUnschedulable(pod: V1Pod): string | undefined {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status !== 'False' || scheduled.reason !== 'Unschedulable') return undefined;
+  return scheduled.message ?? 'Unschedulable';
+}
+
 /**
  * Why an element that wrote no result ended: `job` is the Job as last seen (undefined once it was
  * deleted), `pod` the element's last pod, `log` its log tail. A memory kill and the Job's deadline are

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { elementEnded, explainEnd, hasIndex } from '../../../src/executors/kubernetes/index.ts';
+import { podRefusal, podUnschedulable } from '../../../src/executors/kubernetes/states.ts';
 
 function job(status: V1Job['status'], name = 'baton-fit-b1'): V1Job {
   return { metadata: { name }, status };
@@ -102,5 +103,40 @@ describe('kubernetes states', () => {
       /was disrupted \(EvictionByEvictionAPI: drain\); its Job was deleted outside Baton/,
     );
     assert.equal(evicted.logTail, undefined);
+  });
+
+  test('a pod that cannot start, and one no node has room for yet, in the kubelet and scheduler words', () => {
+    const waiting: V1Pod = {
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          {
+            name: 'baton',
+            image: 'app:1',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "app:1"' } },
+          },
+        ],
+      },
+    };
+    assert.equal(podRefusal(waiting), 'ImagePullBackOff: Back-off pulling image "app:1"');
+    const pending: V1Pod = {
+      status: {
+        phase: 'Pending',
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/3 nodes are available',
+          },
+        ],
+      },
+    };
+    assert.equal(podRefusal(pending), undefined);
+    assert.equal(podUnschedulable(pending), '0/3 nodes are available');
+    assert.equal(podUnschedulable(waiting), undefined);
   });
 });

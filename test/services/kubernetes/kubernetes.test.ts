@@ -105,6 +105,20 @@ describe('kubernetes executor (fake API server, pods as local processes)', () =>
     assert.equal(fake.created.length, 1, 'no Job was submitted twice');
   });
 
+  test('a pod no node has room for is reported and waited for, until the run is cancelled', async (t) => {
+    const { fake, start } = await cluster(t, s3);
+    const { child, done } = start(['run', 'wf.ts', 'render']);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const warning =
+      /pods of Job baton-render-\S+ wait for a node with room for them: .*Insufficient nvidia\.com\/gpu/;
+    await waitFor(() => warning.test(stderr), 'the warning', 60_000);
+    assert.equal(fake.store.allJobs().length, 1, 'the Job stays: an autoscaler may add a node');
+    child.kill('SIGINT');
+    assert.notEqual((await done).code, 0);
+    await waitFor(() => fake.store.allJobs().length === 0, 'the Job to be deleted', 15_000);
+  });
+
   test('a Secret the pods need that does not exist fails the call at once, with the kubelet reason', async (t) => {
     const { fake, baton } = await cluster(t, s3, { extra: { secrets: { BATON_TEST_TOKEN: 'nope/token' } } });
     const r = await baton(['run', 'wf.ts', 'whoami']);

@@ -80,6 +80,8 @@ export const sleepy = task('sleepy', async () => {
 }, { ...k8s, timeLimit: 2 });
 
 export const whoami = task('whoami', () => process.env.BATON_TEST_TOKEN ?? 'no token', k8s);
+
+export const render = task('render', () => 'rendered', { ...k8s, gpus: 1 });
 `;
 
 export interface Cluster {

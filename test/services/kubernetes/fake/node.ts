@@ -45,6 +45,20 @@ export class Node {
 
   /** A new pod waits for room on the node. */
   schedule(pod: PodObject): void {
+    const gpus = Number(pod.spec.containers[0]?.resources?.limits?.['nvidia.com/gpu'] ?? 0);
+    if (gpus > 0) {
+      // The node has no GPUs: the scheduler leaves the pod Pending and says why.
+      pod.status.conditions = [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.',
+        },
+      ];
+      this.store.update('pods', pod);
+      return;
+    }
     this.queue.push(pod);
     this.fill();
   }
