@@ -12,7 +12,8 @@ import type {
 import { ConfigError, ExecutorError } from '../../errors.ts';
 import type { ExecutorLogger } from '../types.ts';
 import { isMissingCredentials, missingCredentialsError } from './credentials.ts';
-import { DEFAULT_RETRY, isThrottling, withRetries, type RetryPolicy } from './retry.ts';
+import { withRetries, type RetryPolicy } from '../remote/retry.ts';
+import { classifyAwsError, isThrottling } from './retry.ts';
 
 type BatchModule = typeof import('@aws-sdk/client-batch');
 type LogsModule = typeof import('@aws-sdk/client-cloudwatch-logs');
@@ -125,7 +126,8 @@ export class BatchApi {
         return call();
       },
       {
-        policy: this.options.retry ?? DEFAULT_RETRY,
+        classify: classifyAwsError,
+        policy: this.options.retry,
         onRetry: (error, attempt, delay) => {
           const line = `${operation} ${isThrottling(error) ? 'throttled' : 'failed'} (${awsMessage(error)}), try ${attempt + 1} in ${delay} ms`;
           // The first throttling is worth a warning; the rest would flood the terminal.

@@ -4,56 +4,42 @@
 // moment go out together (the whole array in one TerminateJob when all of it is cancelled).
 import { randomBytes } from 'node:crypto';
 import { ExecutorError } from '../../errors.ts';
+import { jobListElement } from '../../worker/index.ts';
 import { SubmitBatcher } from '../remote/batcher.ts';
 import { spreadCalls, writeJobList } from '../remote/job-list.ts';
+import { PackedElements } from '../remote/packed.ts';
 import type { RemotePlumbing } from '../remote/plumbing.ts';
 import type { EngineExit, RemoteEngine } from '../remote/run-remote.ts';
 import type { ExecutorLogger, JobRequest } from '../types.ts';
 import { awsMessage, type BatchApi } from './api.ts';
 import { JobDefinitions } from './definitions.ts';
 import { jobSettings, type AwsBatchOptions, type BatchJobSettings } from './options.ts';
-import { isThrottling, isTransient } from './retry.ts';
-import { CANCEL_REASON, explainEnd, lastContainer } from './states.ts';
+import { listKey, readJobList, readRecord, writeJobId, writeRecords } from './records.ts';
+import { classifyAwsError } from './retry.ts';
+import { explainEnd, lastContainer } from './states.ts';
 import { arrayJobName, singleJobName, submitRequest } from './submission.ts';
+import { Terminations } from './terminations.ts';
 import { BatchTracker, type JobEnd, type Watch } from './tracker.ts';
 
 /** Lines of a failed job's log kept for its error. */
 const TAIL_LINES = 40;
-/** TerminateJob requests under way at once when many single jobs are cancelled together. */
-const TERMINATE_CONCURRENCY = 8;
 
 export interface BatchHandle {
   /** The call's Batch job: a job id, or `<parent id>:<index>` for a child; undefined when Batch refused it. */
   jobId: string | undefined;
   array?: { parent: string; index: number; size: number } | undefined;
   evalHash: string;
+  /** The Batch job runs other calls too (calls_per_element): this one is done when its result is written. */
+  packed?: boolean | undefined;
   /** Why SubmitJob was refused. */
   refused?: string | undefined;
   watch?: Watch | undefined;
-}
-
-/** `jobs/<eval hash>/aws-batch`: which Batch job runs this call. */
-export interface BatchRecord {
-  /** The Batch job name: `<prefix>-<eval hash>`, or `<prefix>-array-<batch>` for an array job. */
-  name: string;
-  /** The submission, whose job list is `aws-batch/<batch>/jobs` and whose job id is in `aws-batch/<batch>/job`. */
-  batch: string;
-  /** The child index, for an array job. */
-  index?: number | undefined;
-  /** Children of the array job (1 for a single job). */
-  size: number;
-  queue: string;
-  submittedAt: number;
 }
 
 interface Plan {
   key: string;
   settings: BatchJobSettings;
 }
-
-const recordKey = (evalHash: string) => `jobs/${evalHash}/aws-batch`;
-const text = new TextEncoder();
-const json = (value: unknown) => text.encode(`${JSON.stringify(value)}\n`);
 
 export class BatchEngine implements RemoteEngine<BatchHandle> {
   private readonly executor: string;
@@ -67,10 +53,10 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
   private readonly ownNames = new Set<string>();
   /** ListJobs by name, once per name, for the records an earlier scheduler left. */
   private readonly listed = new Map<string, Promise<Array<{ jobId?: string; status?: string }>>>();
-  /** Calls still wanted, by the Batch job that runs them: a job runs several with calls_per_element. */
-  private readonly wanted = new Map<string, Set<string>>();
-  private readonly cancels = new Set<string>();
-  private cancelling: Promise<void> | undefined;
+  /** Job lists read for the records an earlier scheduler left, by batch. */
+  private readonly lists = new Map<string, Promise<string>>();
+  private readonly terminations: Terminations;
+  private readonly packed: PackedElements;
   private readonly writes = new Set<Promise<unknown>>();
   private tracker: BatchTracker | undefined;
   private logger: ExecutorLogger | undefined;
@@ -88,6 +74,11 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
     const maxCalls = parts.options.max_array_size * parts.options.calls_per_element;
     this.batcher = new SubmitBatcher(maxCalls, (_key, jobs) => this.submitBatch(jobs));
     this.definitions = new JobDefinitions(parts.api, parts.options, () => this.plumbing.scratch.uri);
+    this.terminations = new Terminations(parts.api, () => this.logger);
+    this.packed = new PackedElements(parts.options.poll_interval * 1000, async (evalHash) => {
+      const state = (await this.plumbing.files(evalHash).status())?.state;
+      return state === 'done' || state === 'failed';
+    });
   }
 
   start(logger: ExecutorLogger): void {
@@ -113,7 +104,8 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
 
   async find(job: JobRequest): Promise<{ handle: BatchHandle; running: boolean } | undefined> {
     this.batcher.expect(this.plan(job).key, job);
-    const record = await this.readRecord(job.evalHash);
+    const scratch = this.plumbing.scratch;
+    const record = await readRecord(scratch, job.evalHash);
     if (!record || this.ownNames.has(record.name)) return undefined;
     let listing = this.listed.get(record.name);
     if (!listing) {
@@ -128,13 +120,16 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
       record.index === undefined
         ? undefined
         : { parent: found.jobId, index: record.index, size: record.size };
-    const handle: BatchHandle = {
-      jobId: array ? `${array.parent}:${array.index}` : found.jobId,
-      array,
-      evalHash: job.evalHash,
-    };
-    this.want(handle);
-    return { handle, running: found.status !== 'SUCCEEDED' && found.status !== 'FAILED' };
+    const jobId = array ? `${array.parent}:${array.index}` : found.jobId;
+    let list = this.lists.get(record.batch);
+    if (!list) this.lists.set(record.batch, (list = readJobList(scratch, record.batch)));
+    const order = jobListElement(await list, record.index ?? 0) ?? [job.evalHash];
+    const running = found.status !== 'SUCCEEDED' && found.status !== 'FAILED';
+    const handle: BatchHandle = { jobId, array, evalHash: job.evalHash, packed: order.length > 1 };
+    this.terminations.want(jobId, job.evalHash);
+    // A packed job is claimed by each of its calls that this scheduler wants.
+    if (running && handle.packed) this.packed.add(jobId, order, [job.evalHash]);
+    return { handle, running };
   }
 
   submit(job: JobRequest): Promise<BatchHandle> {
@@ -151,38 +146,31 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
 
   async wait(handle: BatchHandle, job: JobRequest): Promise<EngineExit> {
     if (handle.jobId === undefined) return { refused: true, reason: handle.refused };
-    const end = await this.watchOf(handle).ended;
-    const files = this.plumbing.files(job.evalHash);
-    const state = (await files.status())?.state;
+    const { ended } = this.watchOf(handle);
+    let end: JobEnd | undefined;
+    const over = ended.then((how) => void (end = how));
+    if (handle.packed) {
+      // A call of a packed job is done when its result is written, while the job goes on.
+      await Promise.race([over, this.packed.done(handle.jobId, job.evalHash, over)]);
+      this.packed.release(handle.jobId, job.evalHash);
+    } else await over;
+    const state = (await this.plumbing.files(job.evalHash).status())?.state;
     if (state === 'done') return { exitCode: 0 };
     const logTail = await this.logTail(handle, end);
     if (state === 'failed') return { exitCode: 1, logTail: logTail || undefined };
-    return explainEnd(end, logTail);
+    return explainEnd(end ?? (await ended), logTail);
   }
 
-  /** Cancels: the cancels of one moment go out together; a job running other wanted calls goes on. */
+  /** Cancels a call; its Batch job is terminated once no call of it is wanted (see Terminations). */
   cancel(handle: BatchHandle): Promise<void> {
     if (handle.jobId === undefined) return Promise.resolve();
-    const calls = this.wanted.get(handle.jobId);
-    calls?.delete(handle.evalHash);
-    if (calls && calls.size > 0) return Promise.resolve();
-    this.cancels.add(handle.jobId);
-    this.cancelling ??= new Promise<void>((resolve) =>
-      setImmediate(() => {
-        const ids = [...this.cancels];
-        this.cancels.clear();
-        this.cancelling = undefined;
-        void this.terminate(ids).then(resolve);
-      }),
-    );
-    return this.cancelling;
+    if (handle.packed) this.packed.release(handle.jobId, handle.evalHash);
+    return this.terminations.cancel(handle.jobId, handle.evalHash);
   }
 
   async release(handle: BatchHandle): Promise<void> {
     if (handle.jobId === undefined) return;
-    const calls = this.wanted.get(handle.jobId);
-    calls?.delete(handle.evalHash);
-    if (calls?.size === 0) this.wanted.delete(handle.jobId);
+    this.terminations.release(handle.jobId, handle.evalHash);
     if (handle.watch) {
       handle.watch = undefined;
       this.tracker?.forget(handle.jobId, handle.array);
@@ -192,6 +180,7 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
   /** Stops polling and waits for the record writes still going. */
   async stop(): Promise<void> {
     this.tracker?.stop();
+    this.packed.stop();
     await Promise.all([...this.writes]);
   }
 
@@ -200,52 +189,11 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
     return handle.watch;
   }
 
-  private want(handle: BatchHandle): void {
-    const calls = this.wanted.get(handle.jobId!) ?? new Set<string>();
-    calls.add(handle.evalHash);
-    this.wanted.set(handle.jobId!, calls);
-  }
-
-  /** TerminateJob for each job, or once for an array whose every wanted child is among them. */
-  private async terminate(ids: string[]): Promise<void> {
-    const targets = new Set(ids);
-    const parents = new Set(ids.filter((id) => id.includes(':')).map((id) => id.slice(0, id.indexOf(':'))));
-    for (const parent of parents) {
-      const stillWanted = [...this.wanted].some(
-        ([id, calls]) => calls.size > 0 && id.startsWith(`${parent}:`) && !targets.has(id),
-      );
-      if (stillWanted) continue;
-      for (const id of ids) if (id.startsWith(`${parent}:`)) targets.delete(id);
-      targets.add(parent);
-    }
-    const queue = [...targets];
-    const worker = async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        try {
-          await this.api.terminateJob(id, CANCEL_REASON);
-        } catch (error) {
-          this.logger?.warn(`TerminateJob ${id} failed: ${awsMessage(error)}`);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(TERMINATE_CONCURRENCY, queue.length) }, worker));
-  }
-
-  private async readRecord(evalHash: string): Promise<BatchRecord | undefined> {
-    const bytes = await this.plumbing.scratch.get(recordKey(evalHash));
-    if (!bytes) return undefined;
-    try {
-      const record = JSON.parse(new TextDecoder().decode(bytes)) as BatchRecord;
-      return typeof record.name === 'string' && typeof record.queue === 'string' ? record : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The last lines of a job's CloudWatch log stream (empty when it has none). */
-  private async logTail(handle: BatchHandle, end: JobEnd): Promise<string> {
-    let detail = end.detail;
-    if (!detail && end.status !== undefined)
+  /** The last lines of a job's CloudWatch log stream, so far if it still runs (empty when it has none). */
+  private async logTail(handle: BatchHandle, end: JobEnd | undefined): Promise<string> {
+    let detail = end?.detail;
+    // A job still running (a packed call failed early), or one settled without its details.
+    if (end === undefined || (detail === undefined && end.status !== undefined))
       [detail] = await this.api.describeJobs([handle.jobId!]).catch(() => []);
     const stream = lastContainer(detail).logStreamName;
     return stream ? this.api.logTail(this.options.log_group, stream, TAIL_LINES) : '';
@@ -261,7 +209,7 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
     elements: JobRequest[][],
   ): Map<JobRequest, BatchHandle> {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === undefined || status >= 500 || isThrottling(error) || isTransient(error)) {
+    if (status === undefined || classifyAwsError(error) !== undefined) {
       throw new ExecutorError(
         `${operation} failed: ${awsMessage(error)}`,
         { executor: this.executor, retryable: true },
@@ -307,7 +255,7 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
       size === 1 && first.length === 1
         ? singleJobName(prefix, first[0]!.evalHash)
         : arrayJobName(prefix, batch);
-    const listKey = `aws-batch/${batch}/jobs`;
+    const list = listKey(batch);
     const scratch = this.plumbing.scratch;
     const ownDefinition = settings.jobDefinition !== undefined;
     let definition: string;
@@ -316,36 +264,18 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
     } catch (error) {
       return this.refuseOrThrow(error, 'RegisterJobDefinition', elements);
     }
-    await writeJobList(
-      scratch,
-      listKey,
-      elements.map((element) => element.map((job) => job.evalHash)),
-    );
+    const hashes = elements.map((element) => element.map((job) => job.evalHash));
+    await writeJobList(scratch, list, hashes);
     // Written before SubmitJob: a scheduler killed at any point after it finds these jobs by name.
     this.ownNames.add(name);
-    await Promise.all(
-      elements.flatMap((element, index) =>
-        element.map((job) =>
-          scratch.put(
-            recordKey(job.evalHash),
-            json({
-              name,
-              batch,
-              index: size > 1 ? index : undefined,
-              size,
-              queue: settings.queue,
-              submittedAt,
-            } satisfies BatchRecord),
-          ),
-        ),
-      ),
-    );
+    const record = { name, batch, queue: settings.queue, submittedAt };
+    await writeRecords(scratch, elements, record);
     const request = submitRequest(this.executor, this.options, {
       name,
       definition,
       ownDefinition,
       size,
-      listKey,
+      listKey: list,
       scratch: scratch.uri,
       task,
       settings,
@@ -359,22 +289,18 @@ export class BatchEngine implements RemoteEngine<BatchHandle> {
     this.logger?.debug(
       `SubmitJob ${name}: job ${jobId}, ${elements.flat().length} call(s) of task ${task} in ${size} job(s)`,
     );
-    const write = scratch
-      .put(`aws-batch/${batch}/job`, json({ name, jobId, size, queue: settings.queue, submittedAt }))
-      .catch(() => undefined);
+    const write = writeJobId(scratch, { ...record, size }, jobId).catch(() => undefined);
     this.writes.add(write);
     void write.then(() => this.writes.delete(write));
     const handles = new Map<JobRequest, BatchHandle>();
     elements.forEach((element, index) => {
+      const array = size > 1 ? { parent: jobId, index, size } : undefined;
+      const child = array ? `${jobId}:${index}` : jobId;
+      const packed = element.length > 1;
+      if (packed) this.packed.add(child, hashes[index]!);
       for (const job of element) {
-        const array = size > 1 ? { parent: jobId, index, size } : undefined;
-        const handle: BatchHandle = {
-          jobId: array ? `${jobId}:${index}` : jobId,
-          array,
-          evalHash: job.evalHash,
-        };
-        this.want(handle);
-        handles.set(job, handle);
+        this.terminations.want(child, job.evalHash);
+        handles.set(job, { jobId: child, array, evalHash: job.evalHash, packed });
       }
     });
     return handles;

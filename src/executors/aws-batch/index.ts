@@ -25,6 +25,7 @@ export {
   MIN_ATTEMPT_SECONDS,
 } from './submission.ts';
 export { explainEnd } from './states.ts';
-export { withRetries, isThrottling, jitteredDelay, type RetryPolicy } from './retry.ts';
+export { classifyAwsError, isThrottling, isTransient } from './retry.ts';
 export { credentialSources } from './credentials.ts';
-export type { BatchHandle, BatchRecord } from './engine.ts';
+export type { BatchHandle } from './engine.ts';
+export type { BatchRecord } from './records.ts';

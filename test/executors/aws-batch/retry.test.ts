@@ -1,13 +1,9 @@
-// Retrying AWS calls: throttling and failures on the way are tried again after jittered waits;
-// a refusal of the request itself is not.
+// Which AWS errors are worth another try: throttling and failures on the way are, with the shared
+// jittered retry (remote/retry.ts); a refusal of the request itself is not.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  isThrottling,
-  jitteredDelay,
-  withRetries,
-  type RetryPolicy,
-} from '../../../src/executors/aws-batch/index.ts';
+import { classifyAwsError, isThrottling } from '../../../src/executors/aws-batch/index.ts';
+import { withRetries, type RetryPolicy } from '../../../src/executors/remote/retry.ts';
 
 const QUICK: RetryPolicy = { throttledAttempts: 5, transientAttempts: 3, baseMs: 1, capMs: 4 };
 
@@ -28,7 +24,7 @@ function failing(errors: Error[]): { call: () => Promise<string>; calls: () => n
   };
 }
 
-describe('AWS call retries', () => {
+describe('AWS errors and retries', () => {
   test('ThrottlingException (400), TooManyRequestsException and HTTP 429 count as throttling', () => {
     assert.ok(isThrottling(awsError('ThrottlingException', 400)));
     assert.ok(isThrottling(awsError('TooManyRequestsException', 429)));
@@ -36,51 +32,30 @@ describe('AWS call retries', () => {
     assert.ok(!isThrottling(awsError('ClientException', 400)));
   });
 
-  test('a throttled call is tried again until it succeeds, and each retry is heard', async () => {
+  test('server errors and dropped connections are transient; a ClientException is final', () => {
+    assert.deepEqual(classifyAwsError(awsError('ServerException', 500)), { kind: 'transient' });
+    assert.deepEqual(classifyAwsError(Object.assign(new Error('reset'), { code: 'ECONNRESET' })), {
+      kind: 'transient',
+    });
+    assert.equal(classifyAwsError(awsError('ClientException', 400)), undefined);
+    assert.equal(classifyAwsError(awsError('AccessDeniedException', 403)), undefined);
+  });
+
+  test('a throttled AWS call is tried again until it succeeds', async () => {
     const { call, calls } = failing([
       awsError('ThrottlingException', 400),
       awsError('TooManyRequestsException', 429),
     ]);
-    const heard: number[] = [];
-    assert.equal(
-      await withRetries(call, { policy: QUICK, onRetry: (_e, attempt) => heard.push(attempt) }),
-      'ok',
-    );
+    assert.equal(await withRetries(call, { classify: classifyAwsError, policy: QUICK }), 'ok');
     assert.equal(calls(), 3);
-    assert.deepEqual(heard, [1, 2]);
   });
 
-  test('throttling that never lets up fails after the policy has run out, with the last error', async () => {
-    const { call, calls } = failing(Array.from({ length: 10 }, () => awsError('ThrottlingException', 400)));
-    await assert.rejects(withRetries(call, { policy: QUICK }), /ThrottlingException happened/);
-    assert.equal(calls(), QUICK.throttledAttempts);
-  });
-
-  test('a refused request (ClientException) is not tried again; a server error is', async () => {
+  test('a refused AWS call is not tried again', async () => {
     const refused = failing([awsError('ClientException', 400)]);
-    await assert.rejects(withRetries(refused.call, { policy: QUICK }), /ClientException/);
+    await assert.rejects(
+      withRetries(refused.call, { classify: classifyAwsError, policy: QUICK }),
+      /ClientException/,
+    );
     assert.equal(refused.calls(), 1);
-    const server = failing([awsError('ServerException', 500)]);
-    assert.equal(await withRetries(server.call, { policy: QUICK }), 'ok');
-  });
-
-  test('waits are drawn between 0 and a ceiling that doubles up to the cap', () => {
-    const policy: RetryPolicy = { ...QUICK, baseMs: 100, capMs: 1000 };
-    assert.equal(
-      jitteredDelay(1, policy, () => 0.999999),
-      100,
-    );
-    assert.equal(
-      jitteredDelay(3, policy, () => 0.999999),
-      400,
-    );
-    assert.equal(
-      jitteredDelay(9, policy, () => 0.999999),
-      1000,
-    );
-    assert.equal(
-      jitteredDelay(9, policy, () => 0),
-      0,
-    );
   });
 });

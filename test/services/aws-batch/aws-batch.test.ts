@@ -197,12 +197,12 @@ describe('aws-batch executor (fake AWS Batch, s3rver scratch)', () => {
 
   test('after the scheduler is killed, a restart reunites with its jobs: none is submitted twice', async (t) => {
     const p = batchProject(t, services, WORKFLOW);
-    const { child } = p.start(['run', 'wf.ts', 'slowFan', '--n', '3', '--seconds', '6'], { env: AWS_ENV });
+    const { child } = p.start(['run', 'wf.ts', 'slowFan', '--n', '3', '--seconds', '20'], { env: AWS_ENV });
     await waitFor(() => p.lines('data/starts.log').length === 3, 'three running jobs', 60_000);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('close', resolve));
     const submissions = services.fake.batch.submissions;
-    const again = await p.baton(['run', 'wf.ts', 'slowFan', '--n', '3', '--seconds', '6'], { env: AWS_ENV });
+    const again = await p.baton(['run', 'wf.ts', 'slowFan', '--n', '3', '--seconds', '20'], { env: AWS_ENV });
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(JSON.parse(again.stdout), [0, 2, 4]);
     assert.match(again.stderr, /reunited with the running job of task slow/);
