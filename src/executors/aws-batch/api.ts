@@ -63,6 +63,20 @@ export function awsMessage(error: unknown): string {
   return `${name}: ${typeof named?.message === 'string' ? named.message : String(error)}`;
 }
 
+/** Every item of a paginated operation, following nextToken. */
+async function allPages<T>(
+  page: (nextToken: string | undefined) => Promise<{ items: T[] | undefined; nextToken: string | undefined }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const reply = await page(nextToken);
+    items.push(...(reply.items ?? []));
+    nextToken = reply.nextToken;
+  } while (nextToken);
+  return items;
+}
+
 export class BatchApi {
   /** Requests sent, by operation (each retry counts). */
   readonly counts = new Map<string, number>();
@@ -155,11 +169,9 @@ export class BatchApi {
   }
 
   /** The queue's parent and single jobs named `name` (children are not listed), newest first. */
-  async listJobsByName(queue: string, name: string): Promise<JobSummary[]> {
+  listJobsByName(queue: string, name: string): Promise<JobSummary[]> {
     const { batch, sdk } = this.c;
-    const jobs: JobSummary[] = [];
-    let nextToken: string | undefined;
-    do {
+    return allPages(async (nextToken) => {
       const reply = await this.send('ListJobs', () =>
         batch.send(
           new sdk.ListJobsCommand({
@@ -170,10 +182,8 @@ export class BatchApi {
           }),
         ),
       );
-      jobs.push(...(reply.jobSummaryList ?? []));
-      nextToken = reply.nextToken;
-    } while (nextToken);
-    return jobs;
+      return { items: reply.jobSummaryList, nextToken: reply.nextToken };
+    });
   }
 
   async terminateJob(jobId: string, reason: string): Promise<void> {
@@ -190,20 +200,16 @@ export class BatchApi {
   }
 
   /** The active revisions of the job definition `name`. */
-  async describeJobDefinitions(name: string): Promise<JobDefinition[]> {
+  describeJobDefinitions(name: string): Promise<JobDefinition[]> {
     const { batch, sdk } = this.c;
-    const found: JobDefinition[] = [];
-    let nextToken: string | undefined;
-    do {
+    return allPages(async (nextToken) => {
       const reply = await this.send('DescribeJobDefinitions', () =>
         batch.send(
           new sdk.DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: 'ACTIVE', nextToken }),
         ),
       );
-      found.push(...(reply.jobDefinitions ?? []));
-      nextToken = reply.nextToken;
-    } while (nextToken);
-    return found;
+      return { items: reply.jobDefinitions, nextToken: reply.nextToken };
+    });
   }
 
   /** The last `lines` lines a job wrote to its log stream; empty when there are none to read. */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { isSecretKey, optionsValidator, type OptionShape } from '../../config/index.ts';
 import { ConfigError } from '../../errors.ts';
-import { REMOTE_SHAPE, resolveRemoteSection, type RemoteOptions } from '../remote/options.ts';
+import { REMOTE_SHAPE, resolveRemoteSection, taskString, type RemoteOptions } from '../remote/options.ts';
 import type { ExecutorOptionsValidator, JobRequest } from '../types.ts';
 
 const list = z.array(z.string().min(1));
@@ -69,13 +69,13 @@ export const AWS_BATCH_SHAPE = {
     .number()
     .min(0.05)
     .max(600)
-    .default(2)
+    .default(5)
     .describe('seconds between two status reads while one job runs, a number from 0.05 to 600'),
   max_poll_interval: z
     .number()
     .min(0.05)
     .max(3600)
-    .default(60)
+    .default(120)
     .describe('the longest wait between two status reads in seconds, a number from 0.05 to 3600'),
 } satisfies OptionShape;
 
@@ -118,10 +118,10 @@ export interface AwsBatchOptions extends RemoteOptions {
   calls_per_element: number;
   /**
    * Seconds between two status reads while one job runs; it grows with the square root of the jobs in
-   * flight, and doubles after each read in which nothing started or ended. @default 2
+   * flight, and doubles after each read in which nothing started or ended. @default 5
    */
   poll_interval: number;
-  /** The longest wait between two status reads, in seconds. @default 60 */
+  /** The longest wait between two status reads, in seconds. @default 120 */
   max_poll_interval: number;
 }
 
@@ -182,17 +182,6 @@ export interface BatchJobSettings {
   timeLimit: number | undefined;
   /** Retries the task allows; Batch retries a lost host as often. */
   retries: number;
-}
-
-function taskString(job: JobRequest, key: string, fallback: string | undefined): string | undefined {
-  const value = job.options.extra[key];
-  if (value === undefined) return fallback;
-  if (typeof value === 'string' && value !== '') return value;
-  throw new ConfigError(
-    `task ${job.task.name}: option '${key}' must be a non-empty string, got ${JSON.stringify(value)}`,
-    { key },
-    { hint: `write e.g. { ${key}: "name" } in the task's options` },
-  );
 }
 
 function taskTags(job: JobRequest, fallback: Record<string, string>): Record<string, string> {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { OptionShape } from '../../config/index.ts';
 import { ConfigError } from '../../errors.ts';
-import type { ExecutorOptionsValidator } from '../types.ts';
+import type { ExecutorOptionsValidator, JobRequest } from '../types.ts';
 
 const globs = z.array(z.string().min(1)).describe('a list of glob patterns such as ["src/**/*.ts"]');
 
@@ -77,4 +77,19 @@ export function describeOptions(
 ): Record<string, unknown> {
   const { env, ...rest } = options;
   return { type, ...rest, env: Object.fromEntries(Object.keys(env).map((key) => [key, '***'])) };
+}
+
+/**
+ * A task's own string value for an engine key (`partition`, `queue`, `image`, ...), else `fallback`
+ * (the section's); a ConfigError names the task and the key when the value is not a non-empty string.
+ */
+export function taskString(job: JobRequest, key: string, fallback: string | undefined): string | undefined {
+  const value = job.options.extra[key];
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && value !== '') return value;
+  throw new ConfigError(
+    `task ${job.task.name}: option '${key}' must be a non-empty string, got ${JSON.stringify(value)}`,
+    { key },
+    { hint: `write e.g. { ${key}: "name" } in the task's options` },
+  );
 }

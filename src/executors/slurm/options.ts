@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { optionsValidator, type OptionShape } from '../../config/index.ts';
 import { ConfigError } from '../../errors.ts';
-import { REMOTE_SHAPE, resolveRemoteSection, type RemoteOptions } from '../remote/options.ts';
+import { REMOTE_SHAPE, resolveRemoteSection, taskString, type RemoteOptions } from '../remote/options.ts';
 import type { JobRequest } from '../types.ts';
 
 const list = z.array(z.string().min(1));
@@ -97,17 +97,6 @@ export interface SlurmJobSettings {
   gpus: number | undefined;
   /** Seconds. */
   timeLimit: number | undefined;
-}
-
-function taskString(job: JobRequest, key: string, fallback: string | undefined): string | undefined {
-  const value = job.options.extra[key];
-  if (value === undefined) return fallback;
-  if (typeof value === 'string' && value !== '') return value;
-  throw new ConfigError(
-    `task ${job.task.name}: option '${key}' must be a non-empty string, got ${JSON.stringify(value)}`,
-    { key },
-    { hint: `write e.g. { ${key}: "name" } in the task's options` },
-  );
 }
 
 function taskList(job: JobRequest, key: string, fallback: string[]): string[] {

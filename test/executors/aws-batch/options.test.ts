@@ -18,8 +18,8 @@ describe('aws-batch executor options', () => {
     assert.equal(options.calls_per_element, 1);
     assert.equal(options.log_group, '/aws/batch/job');
     assert.deepEqual(options.baton_command, ['baton']);
-    assert.equal(options.poll_interval, 2);
-    assert.equal(options.max_poll_interval, 60);
+    assert.equal(options.poll_interval, 5);
+    assert.equal(options.max_poll_interval, 120);
   });
 
   test('a missing queue is a ConfigError naming the executor section and the key', async (t) => {

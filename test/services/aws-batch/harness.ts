@@ -4,20 +4,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
-import S3rver from 's3rver';
 import { project, type Project } from '../../cli/helpers.ts';
+import { BUCKET, startS3 } from '../kubernetes/setup.ts';
+import { BATON_COMMAND } from '../slurm/cluster.ts';
 import { FakeAws } from './fake/server.ts';
 
-const BATON_REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
-/** The containers run Baton from its sources with this Node, as an image's `baton` would. */
-export const BATON_COMMAND = [
-  process.execPath,
-  '--conditions=baton-source',
-  join(BATON_REPO, 'src/cli/main.ts'),
-];
-export const BUCKET = 'baton-test';
 /** s3rver takes only its own key pair; the fake Batch is told to accept the same. */
 export const ACCESS_KEY_ID = 'S3RVER';
 const SECRET_ACCESS_KEY = 'S3RVER';
@@ -41,14 +33,7 @@ export interface Services {
 /** Starts s3rver and a fake AWS whose containers get the scratch credentials, as a job role would give them. */
 export async function startServices(options: { slots?: number } = {}): Promise<Services> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-aws-batch-'));
-  const s3 = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    directory: join(dir, 's3'),
-    silent: true,
-    configureBuckets: [{ name: BUCKET, configs: [] }],
-  });
-  const { port } = await s3.run();
+  const s3 = await startS3();
   const codeCache = join(dir, 'code-cache');
   const fake = new FakeAws({
     accessKeyId: ACCESS_KEY_ID,
@@ -65,7 +50,7 @@ export async function startServices(options: { slots?: number } = {}): Promise<S
   });
   await fake.start();
   return {
-    s3Endpoint: `http://127.0.0.1:${port}`,
+    s3Endpoint: s3.endpoint,
     fake,
     codeCache,
     async close() {
@@ -84,7 +69,11 @@ const toml = (value: unknown) => JSON.stringify(value);
  * baton.toml with a local default executor and a `batch` executor on the fake, plus `extra` lines
  * (`key = value`; a key given there replaces the one here).
  */
-export function batchConfig(services: Services, extra: string[] = []): string {
+export function batchConfig(
+  services: Services,
+  extra: string[] = [],
+  options: { polling?: 'quick' | 'default' } = {},
+): string {
   const keys = new Set(extra.map((line) => line.split('=')[0]!.trim()));
   const section: Record<string, string> = {
     queue: toml(QUEUE),
@@ -97,10 +86,12 @@ export function batchConfig(services: Services, extra: string[] = []): string {
     s3_path_style: 'true',
     baton_command: `[${BATON_COMMAND.map(toml).join(', ')}]`,
     code_cache: toml(services.codeCache),
-    // Quick rounds: the tests' jobs take a second, not minutes.
-    poll_interval: '0.1',
-    max_poll_interval: '2',
   };
+  if (options.polling !== 'default') {
+    // Quick rounds: the tests' jobs take a second, not minutes.
+    section.poll_interval = '0.1';
+    section.max_poll_interval = '2';
+  }
   return [
     '[executors.default]',
     'type = "local"',
@@ -122,8 +113,9 @@ export function batchProject(
   services: Services,
   workflow: string,
   extra: string[] = [],
+  options: Parameters<typeof batchConfig>[2] = {},
 ): Project {
-  const p = project(t, { config: batchConfig(services, extra) });
+  const p = project(t, { config: batchConfig(services, extra, options) });
   p.write('wf.ts', workflow.replaceAll('DATA_DIR', join(p.dir, 'data')));
   p.write('data/.keep', '');
   return p;

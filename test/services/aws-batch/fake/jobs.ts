@@ -105,19 +105,27 @@ function lastAttempt(job: FakeJob): Attempt | undefined {
   return job.attempts.at(-1);
 }
 
-export function jobDetail(job: FakeJob): Record<string, unknown> {
-  const attempt = lastAttempt(job);
+/** The fields DescribeJobs and ListJobs both give. */
+function identity(job: FakeJob): Record<string, unknown> {
   return {
     jobArn: job.jobArn,
     jobName: job.jobName,
     jobId: job.jobId,
-    jobQueue: job.jobQueue,
     status: job.status,
     statusReason: job.statusReason,
     createdAt: job.createdAt,
     startedAt: job.startedAt,
     stoppedAt: job.stoppedAt,
     jobDefinition: job.definition.jobDefinitionArn,
+    isTerminated: job.isTerminated,
+  };
+}
+
+export function jobDetail(job: FakeJob): Record<string, unknown> {
+  const attempt = lastAttempt(job);
+  return {
+    ...identity(job),
+    jobQueue: job.jobQueue,
     parameters: job.parameters,
     retryStrategy: job.retryStrategy,
     timeout:
@@ -125,7 +133,6 @@ export function jobDetail(job: FakeJob): Record<string, unknown> {
         ? undefined
         : { attemptDurationSeconds: job.attemptDurationSeconds },
     tags: job.tags,
-    isTerminated: job.isTerminated,
     platformCapabilities: job.definition.platformCapabilities,
     attempts: job.attempts.map((a) => ({
       container: a.container,
@@ -159,14 +166,7 @@ export function jobDetail(job: FakeJob): Record<string, unknown> {
 export function jobSummary(job: FakeJob): Record<string, unknown> {
   const attempt = lastAttempt(job);
   return {
-    jobArn: job.jobArn,
-    jobId: job.jobId,
-    jobName: job.jobName,
-    createdAt: job.createdAt,
-    status: job.status,
-    statusReason: job.statusReason,
-    startedAt: job.startedAt,
-    stoppedAt: job.stoppedAt,
+    ...identity(job),
     container: attempt
       ? { exitCode: attempt.container.exitCode, reason: attempt.container.reason }
       : undefined,
@@ -175,7 +175,5 @@ export function jobSummary(job: FakeJob): Record<string, unknown> {
       : job.parent
         ? { index: job.index }
         : undefined,
-    jobDefinition: job.definition.jobDefinitionArn,
-    isTerminated: job.isTerminated,
   };
 }
