@@ -44,6 +44,21 @@ describe('aws-batch executor: bad input', () => {
     assert.doesNotMatch(r.stderr, /abc/);
   });
 
+  test('without a region the error names the key to set; nothing is sent', async (t) => {
+    const home = mkdtempSync(join(tmpdir(), 'baton-no-aws-'));
+    t.after(() => rmSync(home, { recursive: true, force: true }));
+    const p = batchProject(t, services, WORKFLOW);
+    p.write('baton.toml', p.read('baton.toml').replace(/^region = .*$/m, ''));
+    const sent = services.fake.count();
+    const r = await p.baton(['run', 'wf.ts', 'add', '--a', '1', '--b', '2'], {
+      env: { ...AWS_ENV, HOME: home, AWS_REGION: '', AWS_DEFAULT_REGION: '' },
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /executor batch: no AWS region/);
+    assert.match(r.stderr, /region = "us-east-1"/);
+    assert.equal(services.fake.count(), sent, 'no request reached AWS');
+  });
+
   test('without credentials the error says where they were looked for; nothing is sent', async (t) => {
     const home = mkdtempSync(join(tmpdir(), 'baton-no-aws-'));
     t.after(() => rmSync(home, { recursive: true, force: true }));
