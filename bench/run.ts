@@ -14,6 +14,7 @@ const suites: Array<{ file: string; args: string[] }> = [
   { file: 'container.ts', args: [] },
   { file: 'slurm.ts', args: [] },
   { file: 'kubernetes.ts', args: [] },
+  { file: 'aws-batch.ts', args: [] },
   { file: 'code-package.ts', args: [] },
   { file: 'fleet.ts', args: [] },
   { file: 'store-postgres.ts', args: [] },
