@@ -3,7 +3,7 @@
 import { serializeError } from '../../codec/index.ts';
 import { RemotePlumbing } from '../remote/plumbing.ts';
 import { runRemoteJob } from '../remote/run-remote.ts';
-import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
+import type { Executor, ExecutorContext, ExecutorLogger, JobOutcome, JobRequest } from '../types.ts';
 import { BatchApi } from './api.ts';
 import { BatchEngine } from './engine.ts';
 import type { AwsBatchOptions } from './options.ts';
@@ -20,23 +20,25 @@ export class AwsBatchExecutor implements Executor {
   private readonly api: BatchApi;
   private readonly engine: BatchEngine;
   private ctx: ExecutorContext | undefined;
+  /** The context's logger, each line naming this executor. */
+  private readonly logger: ExecutorLogger;
   private readonly shortLimits = new Set<number>();
 
   constructor(name: string, options: AwsBatchOptions) {
     this.name = name;
     this.options = options;
     this.plumbing = new RemotePlumbing(name, options);
-    const prefix = `executor ${name}: `;
+    this.logger = {
+      info: (message) => this.ctx?.logger.info(`executor ${name}: ${message}`),
+      warn: (message) => this.ctx?.logger.warn(`executor ${name}: ${message}`),
+      debug: (message) => this.ctx?.logger.debug(`executor ${name}: ${message}`),
+    };
     this.api = new BatchApi({
       executor: name,
       region: options.region,
       endpoint: options.endpoint,
       logsEndpoint: options.logs_endpoint,
-      logger: {
-        info: (message) => this.ctx?.logger.info(prefix + message),
-        warn: (message) => this.ctx?.logger.warn(prefix + message),
-        debug: (message) => this.ctx?.logger.debug(prefix + message),
-      },
+      logger: this.logger,
     });
     this.engine = new BatchEngine({ executor: name, options, plumbing: this.plumbing, api: this.api });
   }
@@ -51,12 +53,7 @@ export class AwsBatchExecutor implements Executor {
       this.api.close();
       throw error;
     }
-    const prefix = `executor ${this.name}: `;
-    this.engine.start({
-      info: (message) => ctx.logger.info(prefix + message),
-      warn: (message) => ctx.logger.warn(prefix + message),
-      debug: (message) => ctx.logger.debug(prefix + message),
-    });
+    this.engine.start(this.logger);
   }
 
   async run(job: JobRequest, signal: AbortSignal): Promise<JobOutcome> {
@@ -69,8 +66,8 @@ export class AwsBatchExecutor implements Executor {
     const limit = job.options.timeLimit;
     if (limit !== undefined && limit < MIN_ATTEMPT_SECONDS && !this.shortLimits.has(limit)) {
       this.shortLimits.add(limit);
-      this.ctx!.logger.info(
-        `executor ${this.name}: task ${job.task.name} has a time limit of ${limit}s, below AWS Batch's minimum ` +
+      this.logger.info(
+        `task ${job.task.name} has a time limit of ${limit}s, below AWS Batch's minimum ` +
           `timeout of ${MIN_ATTEMPT_SECONDS}s: Baton stops the job at ${limit}s while it watches, Batch at ${MIN_ATTEMPT_SECONDS}s otherwise`,
       );
     }
@@ -85,7 +82,7 @@ export class AwsBatchExecutor implements Executor {
   async stop(): Promise<void> {
     await this.engine.stop();
     await this.plumbing.stop();
-    this.ctx?.logger.debug(`executor ${this.name}: requests to AWS: ${this.api.summary()}`);
+    this.logger.debug(`requests to AWS: ${this.api.summary()}`);
     this.api.close();
   }
 
