@@ -6,7 +6,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { redact } from '../../config/index.ts';
 import { ExecutorError } from '../../errors.ts';
 import { getLargeValue } from '../../worker/index.ts';
-import { cancelledOutcome, timeoutOutcome } from '../outcomes.ts';
+import { cancelledOutcome } from '../outcomes.ts';
 import { RemotePlumbing } from '../remote/plumbing.ts';
 import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
 import { connectRedis, redisOptions, shownUrl } from './connection.ts';
@@ -104,7 +104,6 @@ export class FleetExecutor implements Executor {
         // A new attempt never takes the outcome of the one before.
         fresh: job.attempt > 1,
         settled: false,
-        timer: undefined,
         batchId: undefined,
         finish: (outcome) => {
           this.unwatch(task);
@@ -113,10 +112,8 @@ export class FleetExecutor implements Executor {
       };
       this.pending.add(task);
       this.watch(task);
-      const limit = job.options.timeLimit;
-      if (limit !== undefined) {
-        task.timer = setTimeout(() => this.pending.settle(task, timeoutOutcome(job)), limit * 1000);
-      }
+      // The time limit travels with the task: the worker's pool counts it from the moment the task
+      // starts there, so time spent waiting in the queue for a free worker does not count.
       submitter.enqueue(task);
     });
   }

@@ -10,7 +10,6 @@ export interface PendingTask {
   /** Submit as new: overwrite an earlier claim rather than reunite with it (retries, lost jobs). */
   fresh: boolean;
   settled: boolean;
-  timer: NodeJS.Timeout | undefined;
   /** The queue job that carries it, once submitted or found. */
   batchId: string | undefined;
   finish(outcome: JobOutcome): void;
@@ -71,7 +70,6 @@ export class PendingTasks {
   settle(task: PendingTask, outcome: JobOutcome): boolean {
     if (task.settled) return false;
     task.settled = true;
-    if (task.timer !== undefined) clearTimeout(task.timer);
     const set = this.byKey.get(task.key);
     if (set) {
       set.delete(task);

@@ -30,6 +30,14 @@ export const slow = task('slow', (i: number, ms: number) => {
 });
 export const slowFan = task('slowFan', (n: number, ms: number) =>
   Array.from({ length: n }, (_, i) => slow(i, ms)));
+
+export const limited = task('limited', (i: number, ms: number) => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {}
+  return i;
+}, { timeLimit: 1.5 });
+export const limitedFan = task('limitedFan', (n: number, ms: number) =>
+  Array.from({ length: n }, (_, i) => limited(i, ms)));
 `;
 
 function counts(lines: string[]): Map<string, number> {
@@ -117,5 +125,21 @@ describe('fleet executor', { skip: missing }, () => {
     const done = counts(p.lines('done.log'));
     assert.deepEqual([...done.keys()].sort(), ['0', '1', '2', '3']);
     for (const [task, times] of done) assert.equal(times, 1, `task ${task} ran ${times} times`);
+  });
+
+  test('a time limit stops a task that runs past it, counted from its start on the worker', async (t) => {
+    const p = fleetProject(t, { workflow: WORKFLOW });
+    await workersReady([p.worker()]);
+    const started = Date.now();
+    const over = await p.baton(['run', 'wf.ts', 'limited', '--i', '0', '--ms', '30000']);
+    assert.equal(over.code, 1);
+    assert.match(over.stderr, /TimeoutError/);
+    assert.match(over.stderr, /1\.5 ?s/, 'the error names the limit');
+    assert.ok(Date.now() - started < 20_000, 'the task was stopped, not waited for');
+    // One worker, one slot: the third task waits 1.6 s in the queue, more than its 1.5 s limit, and
+    // still succeeds, because only its own 0.8 s of running counts.
+    const queued = await p.baton(['run', 'wf.ts', 'limitedFan', '--n', '3', '--ms', '800']);
+    assert.equal(queued.code, 0, queued.stderr);
+    assert.deepEqual(JSON.parse(queued.stdout), [0, 1, 2]);
   });
 });
