@@ -17,6 +17,7 @@ import type { Scratch } from '../scratch/index.ts';
 import { resolveTaskOptions, type ResolvedTaskOptions } from '../task/index.ts';
 import type { CodeLocator } from './fleet-code.ts';
 import { getLargeValue, putLargeValue } from './large-values.ts';
+import type { RunningTasks } from './fleet-running.ts';
 import { ByteWriter } from './protocol.ts';
 
 export interface BatchParts {
@@ -29,7 +30,8 @@ export interface BatchParts {
   resultTtlMs: number;
   /** Where Files staged in for tasks are kept. */
   filesDir: string;
-  signal: AbortSignal;
+  /** The tasks this worker holds, each stoppable on its own (the worker's leaving stops them all). */
+  running: RunningTasks;
   /** Tasks taken (+n) or finished (-n). */
   progress(started: number, finished: number): void;
 }
@@ -221,7 +223,12 @@ export async function runBatch(
       },
       attempt: 1,
     };
-    writer.add(key, await parts.pool.run(request, parts.signal));
+    const signal = parts.running.add(batchId, key);
+    try {
+      writer.add(key, await parts.pool.run(request, signal));
+    } finally {
+      parts.running.delete(batchId, key);
+    }
   };
   // Every call starts in this turn, so the pool sends the batch to its threads in one message.
   await Promise.all(todo.map(runOne));

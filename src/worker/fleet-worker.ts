@@ -10,7 +10,9 @@ import { redact } from '../config/index.ts';
 import {
   FleetKeys,
   answerProfile,
+  cancelAllowed,
   connectRedis,
+  decodeCancelRequest,
   decodeProfileRequest,
   decodeBatch,
   matchesLocality,
@@ -26,6 +28,7 @@ import { markWorkerContext } from '../scheduler/index.ts';
 import { openScratch, type Scratch } from '../scratch/index.ts';
 import { runBatch, type BatchParts } from './fleet-batch.ts';
 import { CodeLocator } from './fleet-code.ts';
+import { RunningTasks } from './fleet-running.ts';
 import { profileThreads } from './thread-profiles.ts';
 
 /** How long a queue job this worker may not run (locality) is set aside before any worker tries it again. */
@@ -53,6 +56,7 @@ export class FleetWorker {
   private readonly host = hostname();
   private readonly startedAt = Date.now();
   private readonly abort = new AbortController();
+  private readonly held = new RunningTasks(this.abort.signal);
   private readonly workers: Worker[] = [];
   private redis: Redis | undefined;
   /** Listens on this worker's command channel (a subscribed connection can do nothing else). */
@@ -120,7 +124,7 @@ export class FleetWorker {
       workerId: this.id,
       resultTtlMs: Math.round(options.result_ttl * 1000),
       filesDir: join(this.config.codeCache, 'files'),
-      signal: this.abort.signal,
+      running: this.held,
       progress: (started, finished) => {
         this.running += started - finished;
         this.done += finished;
@@ -171,7 +175,11 @@ export class FleetWorker {
     commands.on('error', (error: Error) =>
       this.config.logger.warn(`worker ${this.id}: redis commands: ${redact(error.message)}`),
     );
-    commands.on('message', (_channel: string, text: string) => {
+    commands.on('message', (channel: string, text: string) => {
+      if (channel === this.keys.cancels) {
+        this.stopCancelled(text);
+        return;
+      }
       const request = decodeProfileRequest(text);
       if (!request || !this.redis) return;
       const worker = { id: this.id, host: this.host, pid: process.pid };
@@ -193,7 +201,25 @@ export class FleetWorker {
           this.config.logger.warn(`worker ${this.id}: profile answer: ${redact(String(error))}`),
         );
     });
-    await commands.subscribe(this.keys.commands(this.id));
+    await commands.subscribe(this.keys.commands(this.id), this.keys.cancels);
+  }
+
+  /** Stops the tasks a scheduler cancelled, if this worker holds them and no other scheduler waits for them. */
+  private stopCancelled(text: string): void {
+    const request = decodeCancelRequest(text);
+    if (!request || !this.redis || !this.held.holds(request.batchId)) return;
+    void cancelAllowed(this.redis, this.keys, request)
+      .then((allowed) => {
+        if (!allowed) return;
+        const stopped = this.held.cancel(request.batchId, request.keys);
+        if (stopped > 0)
+          this.config.logger.info(
+            `worker ${this.id}: stopped ${stopped} cancelled task(s) of queue job ${request.batchId}`,
+          );
+      })
+      .catch((error: unknown) =>
+        this.config.logger.warn(`worker ${this.id}: cancel: ${redact(String(error))}`),
+      );
   }
 
   private async beat(): Promise<void> {

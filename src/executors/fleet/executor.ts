@@ -7,6 +7,7 @@ import { redact } from '../../config/index.ts';
 import { ExecutorError } from '../../errors.ts';
 import { getLargeValue } from '../../worker/index.ts';
 import { cancelledOutcome } from '../outcomes.ts';
+import { publishCancel } from './cancels.ts';
 import { RemotePlumbing } from '../remote/plumbing.ts';
 import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
 import { connectRedis, redisOptions, shownUrl } from './connection.ts';
@@ -38,6 +39,8 @@ export class FleetExecutor implements Executor {
   private queues: FleetQueues | undefined;
   private submitter: Submitter | undefined;
   private replyKey = '';
+  /** Cancel requests on their way to the workers, sent before the executor closes its connection. */
+  private readonly cancelling = new Set<Promise<void>>();
   private listening: Promise<void> | undefined;
   private refresher: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -127,6 +130,7 @@ export class FleetExecutor implements Executor {
       this.pending.settle(task, cancelledOutcome(task.job, 'was cancelled: the executor stopped'));
     }
     await this.queues?.removeWaiting(abandoned);
+    await Promise.all(this.cancelling);
     this.blocking?.disconnect();
     await this.listening;
     await this.queues?.close();
@@ -250,16 +254,38 @@ export class FleetExecutor implements Executor {
     if (tasks?.size === 0) this.watched.delete(task.signal);
   }
 
-  /** Cancels a run's tasks; queue jobs no task waits for any more are removed unless a worker has them. */
+  /**
+   * Cancels a run's tasks: queue jobs no task waits for any more are removed if they still wait, and
+   * the workers running the others are told to stop the tasks nobody here wants.
+   */
   private cancel(signal: AbortSignal, tasks: Set<PendingTask>): void {
     this.watched.delete(signal);
-    const batches = new Set<string>();
+    const batches = new Map<string, Set<string>>();
     for (const task of [...tasks]) {
-      if (task.batchId !== undefined) batches.add(task.batchId);
+      if (task.batchId !== undefined) {
+        let keys = batches.get(task.batchId);
+        if (!keys) batches.set(task.batchId, (keys = new Set()));
+        keys.add(task.key);
+      }
       this.pending.settle(task, cancelledOutcome(task.job));
     }
-    const unwanted = [...batches].filter((id) => !this.pending.batchWanted(id));
+    const unwanted = [...batches.keys()].filter((id) => !this.pending.batchWanted(id));
     void this.queues?.removeWaiting(new Set(unwanted));
+    const redis = this.redis;
+    if (!redis) return;
+    for (const [batchId, keys] of batches) {
+      const stop = [...keys].filter((key) => this.pending.waiting(key) === undefined);
+      if (stop.length === 0) continue;
+      const request = { batchId, keys: stop, from: this.replyKey };
+      const published = publishCancel(redis, this.keys, request, !this.pending.batchWanted(batchId))
+        .catch((error: unknown) =>
+          this.ctx?.logger.warn(
+            `executor ${this.name}: could not ask the workers to stop cancelled tasks: ${redact(String(error))}`,
+          ),
+        )
+        .finally(() => this.cancelling.delete(published));
+      this.cancelling.add(published);
+    }
   }
 
   /** The Redis options this executor connects with (for tests and tools). */

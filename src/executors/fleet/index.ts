@@ -35,3 +35,4 @@ export {
   type ProfileRequest,
   type ProfileRound,
 } from './profiling.ts';
+export { cancelAllowed, decodeCancelRequest, publishCancel, type CancelRequest } from './cancels.ts';

@@ -59,6 +59,11 @@ export class FleetKeys {
     return `${this.own}commands:${workerId}`;
   }
 
+  /** The channel every worker of the queue listens on for tasks to stop. */
+  get cancels(): string {
+    return `${this.own}cancel`;
+  }
+
   /** Where a worker answers one command. */
   answers(requestId: string): string {
     return `${this.own}answers:${requestId}`;

@@ -142,4 +142,23 @@ describe('fleet executor', { skip: missing }, () => {
     assert.equal(queued.code, 0, queued.stderr);
     assert.deepEqual(JSON.parse(queued.stdout), [0, 1, 2]);
   });
+
+  test('Ctrl-C stops the tasks a worker is running, and the worker takes new work at once', async (t) => {
+    const p = fleetProject(t, { workflow: WORKFLOW });
+    const worker = p.worker();
+    await workersReady([worker]);
+    const run = p.start(['run', 'wf.ts', 'slowFan', '--n', '1', '--ms', '60000']);
+    await waitFor(() => p.lines('starts.log').length === 1, 'the task to start on the worker');
+    run.child.kill('SIGINT');
+    const cancelled = await run.done;
+    assert.equal(cancelled.code, 130, cancelled.stderr);
+    await waitFor(() => /stopped 1 cancelled task/.test(worker.output()), 'the worker to stop the task');
+    // One worker with one slot: this run could not start until the 60 s task ended.
+    const began = Date.now();
+    const next = await p.baton(['run', 'wf.ts', 'fan', '--n', '3']);
+    assert.equal(next.code, 0, next.stderr);
+    assert.deepEqual(JSON.parse(next.stdout), [1, 2, 3]);
+    assert.ok(Date.now() - began < 30_000, 'the slot was free');
+    assert.deepEqual(p.lines('done.log'), [], 'the cancelled task never finished');
+  });
 });

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { decodeCancelRequest } from '../../../src/executors/fleet/index.ts';
+import { RunningTasks } from '../../../src/worker/fleet-running.ts';
+
+describe('fleet cancel requests', () => {
+  test('a well-formed request decodes, anything else is ignored', () => {
+    const good = { format: 1, batchId: 'b1', keys: ['k1', 'k2'], from: 'replies:s1' };
+    assert.deepEqual(decodeCancelRequest(JSON.stringify(good)), good);
+    for (const bad of [
+      'not json',
+      '{}',
+      JSON.stringify({ ...good, format: 2 }),
+      JSON.stringify({ ...good, keys: [1] }),
+    ])
+      assert.equal(decodeCancelRequest(bad), undefined, bad);
+  });
+
+  test('a worker stops only the named tasks of the named queue job', () => {
+    const worker = new AbortController();
+    const running = new RunningTasks(worker.signal);
+    const a = running.add('b1', 'k1');
+    const b = running.add('b1', 'k2');
+    const c = running.add('b2', 'k1');
+    assert.equal(running.cancel('b1', ['k1', 'missing']), 1);
+    assert.deepEqual([a.aborted, b.aborted, c.aborted], [true, false, false]);
+    assert.equal(running.cancel('b3', ['k1']), 0);
+    running.delete('b2', 'k1');
+    assert.equal(running.holds('b2'), false);
+    worker.abort();
+    assert.equal(b.aborted, true, 'the worker leaving stops what it holds');
+    assert.equal(running.add('b4', 'k1').aborted, true, 'nothing starts once it has left');
+  });
+});
