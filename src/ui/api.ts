@@ -1,12 +1,12 @@
 // The JSON API behind the page (documented in docs/dashboard.md): every route reads through
 // DashboardData and answers a bounded amount, so a 10,000-job execution is served a page at a time.
-import type { ExecutionStatus, JobStatus, StoreDescription } from '../store/index.ts';
-import type { DashboardData } from './data.ts';
+import type { JobStatus, StoreDescription } from '../store/index.ts';
+import type { DashboardData, ShownStatus } from './data.ts';
 import { choiceParam, HttpError, intParam, textParam } from './http.ts';
 import { JOB_STATUSES } from './job-rows.ts';
 import { previewStoredValue } from './preview.ts';
 
-const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['running', 'done', 'failed', 'cancelled'];
+const EXECUTION_STATUSES: readonly ShownStatus[] = ['running', 'lost', 'done', 'failed', 'cancelled'];
 const SORTS = ['queued', 'started', 'duration', 'task', 'status'] as const;
 const MAX_PAGE = 1_000;
 

@@ -1,6 +1,6 @@
 // The dashboard's reads, through the Store interface: executions with their counts, an execution's
 // derived view (kept while the execution does not change), and one job with everything around it.
-import type { ExecutionRecord, ExecutionStatus, Store } from '../store/index.ts';
+import { executionLiveness, type ExecutionRecord, type ExecutionStatus, type Store } from '../store/index.ts';
 import { isSecretKey, redact } from '../config/index.ts';
 import { ExecutionView } from './execution-view.ts';
 import { redactError } from './job-rows.ts';
@@ -8,11 +8,16 @@ import { labelArguments, previewStoredValue, previewText, type ValuePreview } fr
 import { jobRow, type JobRow } from './job-rows.ts';
 import type { SerializedError } from '../executors/index.ts';
 
+/** A run recorded as running whose scheduler is gone shows as `lost`. */
+export type ShownStatus = ExecutionStatus | 'lost';
+
 export interface ExecutionSummary {
   id: string;
   taskName: string;
   argsPreview: string;
-  status: ExecutionStatus;
+  status: ShownStatus;
+  /** Why a `lost` run is not running any more. */
+  lost: string | null;
   startedAt: number;
   endedAt: number | null;
   durationMs: number | null;
@@ -81,13 +86,15 @@ function redactPreview(text: string): string {
   }
 }
 
-export function summarize(e: ExecutionRecord): ExecutionSummary {
+export function summarize(e: ExecutionRecord, now = Date.now()): ExecutionSummary {
   const counts = { ...EMPTY_COUNTS, changedAt: undefined, ...e.counts };
+  const liveness = executionLiveness(e, now);
   return {
     id: e.id,
     taskName: e.taskName,
     argsPreview: redactPreview(e.argsPreview),
-    status: e.status,
+    status: liveness.state === 'lost' ? 'lost' : e.status,
+    lost: liveness.state === 'lost' ? liveness.reason : null,
     startedAt: e.startedAt,
     endedAt: e.endedAt ?? null,
     durationMs: e.endedAt === undefined ? null : Math.max(0, e.endedAt - e.startedAt),
@@ -98,8 +105,26 @@ export function summarize(e: ExecutionRecord): ExecutionSummary {
 }
 
 /** What tells one state of an execution from the next: a changed signature means a fresh view. */
-export function signature(e: ExecutionRecord): string {
-  return JSON.stringify([e.status, e.endedAt, e.counts]);
+export function signature(e: ExecutionRecord, now = Date.now()): string {
+  return JSON.stringify([e.status, executionLiveness(e, now).state, e.endedAt, e.counts]);
+}
+
+export interface ExecutionsQuery {
+  status?: ShownStatus | undefined;
+  taskName?: string | undefined;
+  /** Matched against ids (prefix), task names, arguments and hosts. */
+  search?: string | undefined;
+  offset: number;
+  limit: number;
+}
+
+function matchesSearch(e: ExecutionRecord, needle: string): boolean {
+  return (
+    e.id.startsWith(needle) ||
+    e.taskName.toLowerCase().includes(needle) ||
+    e.argsPreview.toLowerCase().includes(needle) ||
+    e.host.toLowerCase().includes(needle)
+  );
 }
 
 export class DashboardData {
@@ -110,28 +135,37 @@ export class DashboardData {
     this.store = store;
   }
 
-  async executions(q: {
-    status?: ExecutionStatus | undefined;
-    taskName?: string | undefined;
-    search?: string | undefined;
-    offset: number;
-    limit: number;
-  }): Promise<{ executions: ExecutionSummary[]; more: boolean }> {
+  async executions(q: ExecutionsQuery): Promise<{ executions: ExecutionSummary[]; more: boolean }> {
+    if (q.status === 'running' || q.status === 'lost') return this.byLiveness(q);
     const filter = { status: q.status, taskName: q.taskName };
     if (q.search === undefined) {
       const found = await this.store.listExecutions({ ...filter, offset: q.offset, limit: q.limit + 1 });
-      return { executions: found.slice(0, q.limit).map(summarize), more: found.length > q.limit };
+      return { executions: found.slice(0, q.limit).map((e) => summarize(e)), more: found.length > q.limit };
     }
     const needle = q.search.toLowerCase();
-    const matches = (await this.store.listExecutions({ ...filter, limit: SEARCH_WINDOW })).filter(
-      (e) =>
-        e.id.startsWith(needle) ||
-        e.taskName.toLowerCase().includes(needle) ||
-        e.argsPreview.toLowerCase().includes(needle) ||
-        e.host.toLowerCase().includes(needle),
-    );
+    const records = await this.store.listExecutions({ ...filter, limit: SEARCH_WINDOW });
+    const matches = records.filter((e) => matchesSearch(e, needle));
     const page = matches.slice(q.offset, q.offset + q.limit);
-    return { executions: page.map(summarize), more: matches.length > q.offset + q.limit };
+    return { executions: page.map((e) => summarize(e)), more: matches.length > q.offset + q.limit };
+  }
+
+  /** Running and lost runs are both recorded as running: told apart by liveness, then searched. */
+  private async byLiveness(q: ExecutionsQuery): Promise<{ executions: ExecutionSummary[]; more: boolean }> {
+    const now = Date.now();
+    const needle = q.search?.toLowerCase();
+    const records = await this.store.listExecutions({
+      status: 'running',
+      taskName: q.taskName,
+      limit: SEARCH_WINDOW,
+    });
+    const matches = records
+      .filter((e) => needle === undefined || matchesSearch(e, needle))
+      .map((e) => summarize(e, now))
+      .filter((summary) => summary.status === q.status);
+    return {
+      executions: matches.slice(q.offset, q.offset + q.limit),
+      more: matches.length > q.offset + q.limit,
+    };
   }
 
   async execution(id: string): Promise<ExecutionRecord | undefined> {

@@ -1,6 +1,7 @@
 // The dashboard's JSON API over a recorded history: listings, filters, an execution's derived
 // views, a job with everything around it, and what must never be shown.
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
 import { dashboardFor, json } from './helpers.ts';
 import { MARKUP, recordExecution } from './history.ts';
@@ -40,6 +41,30 @@ describe('dashboard API', () => {
     const paged = await json<Body>(await get('/api/executions?limit=1'));
     assert.equal(paged.executions.length, 1);
     assert.equal(paged.more, true);
+  });
+
+  test('a run recorded as running whose scheduler is gone is listed as lost, with the reason', async (t) => {
+    const { store, get } = await dashboardFor(t);
+    const live = recordExecution(store, { status: 'running', heartbeatAt: Date.now() });
+    const silent = recordExecution(store, { status: 'running', startedAt: Date.now() - 120_000 });
+    const killed = recordExecution(store, { status: 'running', host: hostname(), pid: 2 ** 22 + 1 });
+    const shown = async (query: string) =>
+      (await json<Body>(await get(`/api/executions${query}`))).executions.map((e: Body) => [e.id, e.status]);
+    assert.deepEqual(
+      new Map(await shown('')),
+      new Map([
+        [live.execution.id, 'running'],
+        [silent.execution.id, 'lost'],
+        [killed.execution.id, 'lost'],
+      ]),
+    );
+    assert.deepEqual(await shown('?status=running'), [[live.execution.id, 'running']]);
+    assert.deepEqual((await shown('?status=lost')).length, 2);
+    const page = await json<Body>(await get(`/api/executions/${killed.execution.id}`));
+    assert.equal(page.execution.status, 'lost');
+    assert.match(page.execution.lost, /its process \(pid 4194305 on .+\) is gone/);
+    const quiet = await json<Body>(await get(`/api/executions/${silent.execution.id}`));
+    assert.match(quiet.execution.lost, /has given no sign of life for \d+s/);
   });
 
   test('an execution of 10,000 jobs is served a page at a time, with graph, summary and timeline', async (t) => {

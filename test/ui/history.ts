@@ -27,6 +27,11 @@ export interface HistoryOptions {
   /** Record the first N children as cache hits computed by this execution. */
   cachedFrom?: { executionId: string; jobId: string; count: number } | undefined;
   argv?: string[];
+  /** The scheduler's host and pid. @default 'laptop', 4242 */
+  host?: string;
+  pid?: number;
+  /** The scheduler's last heartbeat, ms since the epoch. */
+  heartbeatAt?: number;
 }
 
 /** Writes an execution with a root `main` job and `children` `square` jobs on two executors. */
@@ -53,8 +58,9 @@ export function recordExecution(store: Store, options: HistoryOptions = {}): Rec
       '--C',
       '0.5',
     ],
-    host: 'laptop',
-    pid: 4242,
+    host: options.host ?? 'laptop',
+    pid: options.pid ?? 4242,
+    heartbeatAt: options.heartbeatAt,
   };
   store.putExecution(execution);
   store.putTask({

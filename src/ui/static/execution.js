@@ -73,6 +73,7 @@ export function executionView(root, id) {
         ` · cache-hit ratio ${percent(e.cacheHitRatio)}`,
       ),
       h('p', { class: 'muted mono argv' }, `${e.cwd} $ ${e.argv.join(' ')}`),
+      e.lost ? h('p', { class: 'error-text lost-reason' }, `Recorded as running, but ${e.lost}.`) : null,
       e.error ? errorBlock(e.error, 'Error') : null,
       result ? previewBlock('Result', result) : null,
     );

@@ -16,7 +16,9 @@ export function executionsView(root) {
   const status = h(
     'select',
     { 'aria-label': 'status' },
-    ['', 'running', 'done', 'failed', 'cancelled'].map((s) => h('option', { value: s }, s || 'any status')),
+    ['', 'running', 'lost', 'done', 'failed', 'cancelled'].map((s) =>
+      h('option', { value: s }, s || 'any status'),
+    ),
   );
   const task = h('input', { type: 'text', placeholder: 'task name', 'aria-label': 'task' });
   const body = h('tbody');
