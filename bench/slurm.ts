@@ -1,6 +1,7 @@
-// Slurm executor: 500 short tasks submitted as array jobs (the defaults, which pack a burst into two
-// elements per partition CPU) against the same 500 submitted
-// one sbatch each (max_array_size = 1), in one run, on the cluster scripts/ensure-slurm.sh sets up.
+// Slurm executor: 500 short tasks submitted as array jobs with the defaults (a burst packed into two
+// elements per partition CPU) against the same 500 submitted one sbatch each (max_array_size = 1,
+// calls_per_element = 1), in one run, on the cluster scripts/ensure-slurm.sh sets up. Printed beside:
+// array jobs with one call per element (calls_per_element = 1), and bare Slurm running `true`.
 //   node --conditions=baton-source bench/slurm.ts [calls]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ export const fan = task('fan_${side}', (n: number) => Array.from({ length: n }, 
 `;
 
 /** A project inside the repository (so `import 'baton'` resolves here, as on the nodes). */
-function sideProject(side: string, maxArraySize: number): string {
+function sideProject(side: string, maxArraySize: number, callsPerElement: string): string {
   const dir = mkdtempSync(join(BATON_REPO, 'bench', '.tmp-slurm-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const list = (values: string[]) => `[${values.map((value) => JSON.stringify(value)).join(', ')}]`;
@@ -37,6 +38,7 @@ function sideProject(side: string, maxArraySize: number): string {
       `baton_command = ${list(BATON_COMMAND)}`,
       `setup = ${list(SETUP)}`,
       `max_array_size = ${maxArraySize}`,
+      `calls_per_element = ${callsPerElement}`,
       'poll_interval = 0.25',
       '',
     ].join('\n'),
@@ -59,8 +61,12 @@ function submissions(dir: string): number {
   return ids.size;
 }
 
-async function side(name: string, maxArraySize: number): Promise<{ ms: number; sbatch: number }> {
-  const dir = sideProject(name, maxArraySize);
+async function side(
+  name: string,
+  maxArraySize: number,
+  callsPerElement: string,
+): Promise<{ ms: number; sbatch: number }> {
+  const dir = sideProject(name, maxArraySize, callsPerElement);
   const { fan } = (await import(pathToFileURL(join(dir, 'wf.ts')).href)) as {
     fan: (n: number) => Expr<number[]>;
   };
@@ -105,8 +111,9 @@ async function bare(arrays: boolean): Promise<number> {
   return ms;
 }
 
-const arrays = await side('arrays', 1000);
-const singles = await side('singles', 1);
+const arrays = await side('arrays', 1000, '"auto"');
+const singles = await side('singles', 1, '1');
+const unpacked = await side('unpacked', 1000, '1');
 const bareArray = await bare(true);
 const bareSingles = await bare(false);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -115,6 +122,8 @@ report({
   detail:
     `array jobs ${seconds(arrays.ms)} (${arrays.sbatch} sbatch), ` +
     `single submissions ${seconds(singles.ms)} (${singles.sbatch} sbatch); ` +
+    `array jobs of one call per element ${seconds(unpacked.ms)} (${unpacked.sbatch} sbatch, ` +
+    `${(singles.ms / unpacked.ms).toFixed(2)}x); ` +
     `bare Slurm, ${CALLS} jobs running true: one array ${seconds(bareArray)}, ` +
     `single sbatch ${seconds(bareSingles)} (${(bareSingles / bareArray).toFixed(2)}x)`,
   value: singles.ms / arrays.ms,
