@@ -3,33 +3,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import S3rver from 's3rver';
 import { File, stageIn, stageOut } from '../../src/files/index.ts';
 import { hashValue } from '../../src/hash/index.ts';
 import { S3Scratch } from '../../src/scratch/index.ts';
+import { S3RVER_CREDENTIALS, startS3, type S3Server } from '../support/s3.ts';
 import { writeIn } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-files-s3-'));
-const server = new S3rver({
-  address: '127.0.0.1',
-  port: 0,
-  directory: join(dir, 'server'),
-  silent: true,
-  configureBuckets: [{ name: 'baton-files', configs: [] }],
-});
+let server: S3Server | undefined;
 let scratch: S3Scratch;
 
 before(async () => {
-  const address = await server.run();
+  server = await startS3('baton-files');
   scratch = new S3Scratch('s3://baton-files/run', {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: server.endpoint,
     forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: S3RVER_CREDENTIALS,
   });
 });
 after(async () => {
   await scratch.close();
-  await server.close();
+  await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,35 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import S3rver from 's3rver';
 import { ScratchError } from '../../src/errors.ts';
 import { openScratch, S3Scratch } from '../../src/scratch/index.ts';
+import { S3RVER_CREDENTIALS, startS3, type S3Server } from '../support/s3.ts';
 import { scratchBehaviour } from './behaviour.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'baton-s3rver-'));
-const server = new S3rver({
-  address: '127.0.0.1',
-  port: 0,
-  directory: dir,
-  silent: true,
-  configureBuckets: [{ name: 'baton-test', configs: [] }],
-});
+let server: S3Server | undefined;
 let endpoint = '';
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const credentials = S3RVER_CREDENTIALS;
 const opened: S3Scratch[] = [];
 let n = 0;
 
 before(async () => {
-  const address = await server.run();
-  endpoint = `http://127.0.0.1:${address.port}`;
+  server = await startS3('baton-test');
+  endpoint = server.endpoint;
 });
 after(async () => {
   for (const scratch of opened) await scratch.close();
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await server?.close();
 });
 
 function s3(uri: string, options: { endpoint?: string; credentials?: typeof credentials } = {}): S3Scratch {

@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { project, type Project } from '../../cli/helpers.ts';
-import { BUCKET, startS3 } from '../kubernetes/setup.ts';
+import { S3RVER_CREDENTIALS, startS3 } from '../../support/s3.ts';
 import { BATON_COMMAND } from '../slurm/cluster.ts';
 import { FakeAws } from './fake/server.ts';
 
 /** s3rver takes only its own key pair; the fake Batch is told to accept the same. */
-export const ACCESS_KEY_ID = 'S3RVER';
-const SECRET_ACCESS_KEY = 'S3RVER';
+export const ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+const SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
+/** The bucket scratch lives in. */
+const BUCKET = 'baton-aws-batch';
 export const QUEUE = 'baton-test';
 
 /** Credentials for the scheduler process, and nothing the machine's own AWS setup could add. */
@@ -33,7 +35,7 @@ export interface Services {
 /** Starts s3rver and a fake AWS whose containers get the scratch credentials, as a job role would give them. */
 export async function startServices(options: { slots?: number } = {}): Promise<Services> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-aws-batch-'));
-  const s3 = await startS3();
+  const s3 = await startS3(BUCKET);
   const codeCache = join(dir, 'code-cache');
   const fake = new FakeAws({
     accessKeyId: ACCESS_KEY_ID,

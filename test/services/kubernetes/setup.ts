@@ -1,41 +1,22 @@
 // What the kubernetes executor's end-to-end tests share: an S3 server (s3rver) for scratch, a fresh
 // fake API server per test with the Secret that holds the S3 credentials, and a project whose
 // baton.toml points a `k8s` executor at both, its pods running Baton from this checkout's sources.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import S3rver from 's3rver';
 import { project, type Project } from '../../cli/helpers.ts';
+import { startS3 as startSharedS3, type S3Server } from '../../support/s3.ts';
 import { BATON_COMMAND } from '../slurm/cluster.ts';
 import { FakeKubernetes } from './fake/server.ts';
 
 export const BUCKET = 'baton-k8s';
 export const NAMESPACE = 'batch';
+export type { S3Server };
 const S3_KEYS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
-export interface S3Server {
-  endpoint: string;
-  close(): Promise<void>;
-}
-
-export async function startS3(): Promise<S3Server> {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-k8s-s3-'));
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    directory: dir,
-    silent: true,
-    configureBuckets: [{ name: BUCKET, configs: [] }],
-  });
-  const { port } = await server.run();
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: async () => {
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** s3rver with the bucket the suite's scratch lives in. */
+export function startS3(): Promise<S3Server> {
+  return startSharedS3(BUCKET);
 }
 
 function toml(value: unknown): string {

@@ -5,29 +5,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import S3rver from 's3rver';
 import { StoreError } from '../../../src/errors.ts';
 import { LATEST_SCHEMA_VERSION, openStore, SQLITE_MIGRATIONS } from '../../../src/store/index.ts';
 import { postgresDdl } from '../../../src/store/postgres/index.ts';
 import { storeBehaviour } from '../../store/behaviour.ts';
 import { freshSchema, needsPostgres, sql } from './helpers.ts';
+import { startS3, type S3Server } from '../../support/s3.ts';
 
-const s3dir = mkdtempSync(join(tmpdir(), 'baton-pg-s3-'));
-const s3server = new S3rver({
-  address: '127.0.0.1',
-  port: 0,
-  directory: s3dir,
-  silent: true,
-  configureBuckets: [{ name: 'team-values', configs: [] }],
-});
+let s3server: S3Server | undefined;
 let endpoint = '';
 before(async () => {
-  endpoint = `http://127.0.0.1:${(await s3server.run()).port}`;
+  s3server = await startS3('team-values');
+  endpoint = s3server.endpoint;
 });
-after(async () => {
-  await s3server.close();
-  rmSync(s3dir, { recursive: true, force: true });
-});
+after(() => s3server?.close());
 
 const folders: string[] = [];
 after(() => {
@@ -87,7 +78,10 @@ describe('PostgreSQL store', needsPostgres, () => {
     const info = await store.info();
     assert.equal(info.valuesLocation, `s3://team-values/${schema}`);
     assert.equal(info.inlineLimit, 64 * 1024);
-    rmSync(join(s3dir, 'team-values', schema, hash.slice(0, 2)), { recursive: true, force: true });
+    rmSync(join(s3server!.directory, 'team-values', schema, hash.slice(0, 2)), {
+      recursive: true,
+      force: true,
+    });
     assert.equal(await store.getValue(hash), undefined);
     assert.equal(await store.getCache('e'.repeat(64)), undefined);
     await store.close();

@@ -1,12 +1,9 @@
 // baton push and pull between a project's SQLite store and a team's PostgreSQL store, both ways,
 // with large values in S3: after the copy, the other side serves every call from its cache.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import S3rver from 's3rver';
 import { project, SMALL_CONFIG, type Project } from '../../cli/helpers.ts';
+import { startS3, type S3Server } from '../../support/s3.ts';
 import { freshSchema, needsPostgres } from './helpers.ts';
 
 const WORKFLOW = `import { task } from 'baton';
@@ -23,22 +20,13 @@ export const main = task('main', async (n: number) => {
 });
 `;
 
-const s3dir = mkdtempSync(join(tmpdir(), 'baton-push-s3-'));
-const s3server = new S3rver({
-  address: '127.0.0.1',
-  port: 0,
-  directory: s3dir,
-  silent: true,
-  configureBuckets: [{ name: 'team', configs: [] }],
-});
+let s3: S3Server | undefined;
 let endpoint = '';
 before(async () => {
-  endpoint = `http://127.0.0.1:${(await s3server.run()).port}`;
+  s3 = await startS3('team');
+  endpoint = s3.endpoint;
 });
-after(async () => {
-  await s3server.close();
-  rmSync(s3dir, { recursive: true, force: true });
-});
+after(() => s3?.close());
 
 const S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
