@@ -37,6 +37,10 @@ class FakeSlurm implements SlurmClient {
   partitionCpus: number | undefined;
   /** The order in which calls wrote their results. */
   readonly finished: string[] = [];
+  /** How long a call takes after its result is written, before the next of its element starts. */
+  callMs = 20;
+  /** When each job or element ended, by Slurm id. */
+  readonly endedAt = new Map<string, number>();
   private nextId = 100;
   private readonly scratchDir: string;
 
@@ -90,8 +94,9 @@ class FakeSlurm implements SlurmClient {
             startedAt: Date.now(),
           });
           this.finished.push(hash);
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          await new Promise((resolve) => setTimeout(resolve, this.callMs));
         }
+        this.endedAt.set(id, Date.now());
         entry.state = 'COMPLETED';
       }, 20);
     });
@@ -149,12 +154,13 @@ describe('slurm executor with a fake Slurm', () => {
   test('on a partition with few CPUs a burst is packed: each element runs several calls, and each call ends when its result is written', async (t) => {
     const { fake, start, job } = await setup(t);
     fake.partitionCpus = 2; // two slots: the burst goes out in four elements
+    fake.callMs = 400; // an element runs 2 s: room for a loaded machine to notice call 1 well before
     const executor = await start();
-    const ended: number[] = [];
+    const endedAt = new Map<number, number>();
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         executor.run(job(i + 1), never).then((outcome) => {
-          ended.push(i + 1);
+          endedAt.set(i + 1, Date.now());
           return outcome;
         }),
       ),
@@ -166,7 +172,13 @@ describe('slurm executor with a fake Slurm', () => {
       assert.equal(decodeValue(outcome.value), `ran ${(i + 1).toString(16).padStart(64, '0').slice(0, 6)}`);
     });
     // Element 0 runs calls 1..5 in order; call 1 came back while its element still ran calls 2..5.
-    assert.ok(ended.indexOf(1) < ended.indexOf(5), `calls ended in the order ${ended.join(', ')}`);
+    // (An element still running when every call is back has not ended at all.)
+    const elementEnd = fake.endedAt.get('100_0') ?? Infinity;
+    assert.ok(
+      endedAt.get(1)! < elementEnd,
+      `call 1 came back ${endedAt.get(1)! - elementEnd} ms after its element ended`,
+    );
+    assert.ok(endedAt.get(1)! < endedAt.get(5)!, 'call 1 came back before call 5 of the same element');
   });
 
   test('calls with a time limit are never packed, and calls_per_element packs by count', async (t) => {
