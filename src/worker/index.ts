@@ -1,6 +1,6 @@
 // What runs on the far side of an executor: module loading, running jobs and batches of jobs, and
 // the entry points of the local executor's worker threads and processes.
-export { loadTask, loadedTask } from './load.ts';
+export { loadTask, loadedTask, preloadModules } from './load.ts';
 export { runJob, type JobResult } from './run-job.ts';
 export { BatchRunner, DEFAULT_CONCURRENCY } from './batch-runner.ts';
 export { captureOutput } from './output.ts';

@@ -28,6 +28,14 @@ function importOnce(moduleUrl: string): Promise<unknown> {
   return imported;
 }
 
+/**
+ * Imports workflow modules ahead of any job (a warm spare worker). A module that fails is left for
+ * its first job to report, as a WorkflowError naming the task.
+ */
+export async function preloadModules(moduleUrls: readonly string[]): Promise<void> {
+  for (const moduleUrl of moduleUrls) await importOnce(moduleUrl).catch(() => undefined);
+}
+
 /** Imports the task's module (once) and returns its checked definition; throws WorkflowError. */
 export async function loadTask(ref: WireTaskRef): Promise<TaskDef> {
   const known = loadedTask(ref);

@@ -1,8 +1,9 @@
 // Entry point of a local executor worker thread: batches in through the parent port, results out.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { ExecutorError } from '../errors.ts';
 import { markWorkerContext } from '../scheduler/index.ts';
 import { BatchRunner } from './batch-runner.ts';
+import { preloadModules } from './load.ts';
 import { captureOutput } from './output.ts';
 import { transferList, type BatchMessage, type WorkerMessage } from './protocol.ts';
 
@@ -17,4 +18,6 @@ const send = (message: WorkerMessage): void => port.postMessage(message, transfe
 captureOutput(send);
 const runner = new BatchRunner(send);
 port.on('message', (batch: BatchMessage) => runner.receive(batch));
+// A spare worker imports the workflow's modules before it says it is ready.
+await preloadModules((workerData as { preload?: string[] } | undefined)?.preload ?? []);
 send({ type: 'ready' });

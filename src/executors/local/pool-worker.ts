@@ -20,7 +20,7 @@ export class PoolWorker {
   readonly groupKey: number;
   /** Jobs sent and not yet answered, by the id the pool gave them. */
   readonly outstanding = new Map<number, PendingJob>();
-  /** It has loaded its own code (time limits count from here). */
+  /** It has loaded its own code, and a spare its workflow's modules (jobs count as started from here). */
   ready = false;
   /** It runs a job with a time limit, which must be alone on its worker. */
   exclusive = false;
@@ -31,12 +31,19 @@ export class PoolWorker {
   private recentOutput = '';
   private readonly forward: (chunk: Uint8Array) => void;
 
-  constructor(runtime: WorkerRuntime, memoryMb: number | undefined, events: PoolWorkerEvents) {
+  constructor(
+    runtime: WorkerRuntime,
+    memoryMb: number | undefined,
+    events: PoolWorkerEvents,
+    /** Workflow modules it imports before it is ready (a warm spare). */
+    preload?: readonly string[],
+  ) {
     this.memoryMb = memoryMb;
     this.groupKey = memoryMb ?? 0;
     this.forward = events.output;
     this.handle = runtime.spawn({
       memoryMb,
+      preload,
       onMessage: (message) => events.message(this, message),
       onExit: (exit) => events.exit(this, exit),
       onOutput: (chunk) => this.noteOutput(chunk),

@@ -43,7 +43,7 @@ const HEAP_OOM = /JavaScript heap out of memory|Reached heap limit|Ineffective m
 const OUTPUT_GRACE_MS = 200;
 
 function spawnProcess(options: SpawnOptions): WorkerHandle {
-  const child: ChildProcess = fork(fileURLToPath(PROCESS_ENTRY), [], {
+  const child: ChildProcess = fork(fileURLToPath(PROCESS_ENTRY), [...(options.preload ?? [])], {
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     execArgv: workerExecArgv(process.execArgv, options.memoryMb),

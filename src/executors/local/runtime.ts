@@ -17,6 +17,8 @@ export interface WorkerExit {
 export interface SpawnOptions {
   /** Heap limit in MiB; undefined leaves Node's default. */
   memoryMb: number | undefined;
+  /** Workflow modules to import before the worker reports ready (a warm spare). @default [] */
+  preload?: readonly string[] | undefined;
   onMessage(message: WorkerMessage): void;
   /** Whatever the worker printed on stdout or stderr. */
   onOutput(chunk: Uint8Array): void;

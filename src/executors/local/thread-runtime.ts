@@ -9,6 +9,7 @@ function spawnThread(options: SpawnOptions): WorkerHandle {
     // what tasks print as messages instead, because reading these streams would keep the parent alive.
     stdout: true,
     stderr: true,
+    workerData: options.preload?.length ? { preload: [...options.preload] } : undefined,
     resourceLimits: options.memoryMb === undefined ? undefined : { maxOldGenerationSizeMb: options.memoryMb },
   });
   let error: Error | undefined;
