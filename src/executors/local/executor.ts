@@ -21,8 +21,6 @@ export class LocalExecutor implements Executor {
   readonly name: string;
   /** Enough for every worker to hold a batch running and one waiting; the scheduler queues the rest. */
   readonly maxInFlight: number;
-  /** A running job can only be stopped with its worker. */
-  readonly cancelStopsWorker = true;
   readonly options: LocalOptions;
   private readonly pool: LocalPool;
   private ctx: ExecutorContext | undefined;
@@ -56,6 +54,7 @@ export class LocalExecutor implements Executor {
         job,
         signal,
         settled: false,
+        started: false,
         worker: undefined,
         timer: undefined,
         finish: (outcome) => {

@@ -1,31 +1,31 @@
 // The pool: queues jobs, and on the next tick sends them to workers in batches sized to the queue,
 // spawning workers lazily up to the limit; handles time limits, cancellation and lost workers.
-import { packBytes, type WireTaskRef, type WorkerMessage, type ResultMessage } from '../../worker/index.ts';
+// Stopping a running job ends its worker: the jobs queued behind it go to other workers, and a warm
+// spare (spares.ts) takes the slot.
+import type { WorkerMessage, ResultMessage } from '../../worker/index.ts';
+import { batchMessage } from './batch-message.ts';
 import type { JobOutcome, JobRequest } from '../types.ts';
 import { cancelledOutcome, lostOutcome, timeoutOutcome } from '../outcomes.ts';
 import { describeExit } from './outcomes.ts';
 import { PoolWorker } from './pool-worker.ts';
-import { depthFor, workerTimePerJob } from './job-times.ts';
-import { JobQueue, type PendingJob } from './queue.ts';
+import { depthFor, LONG_JOB_MS, workerTimePerJob } from './job-times.ts';
+import type { PendingJob } from './queue.ts';
 import type { WorkerExit, WorkerRuntime } from './runtime.ts';
+import { Spares } from './spares.ts';
+import {
+  hasWaiting,
+  hasWork,
+  idleWorker,
+  leastLoaded,
+  memoryMbOf,
+  newGroup,
+  type WorkerGroup,
+} from './worker-group.ts';
 
 /** Most jobs in one message. */
 export const MAX_BATCH = 512;
 /** Most jobs one worker holds at once: one batch running, one waiting, so it never idles between them. */
 export const HIGH_WATER = 2 * MAX_BATCH;
-
-/** Workers that share a memory limit, and the jobs waiting for them. */
-interface WorkerGroup {
-  readonly key: number;
-  readonly memoryMb: number | undefined;
-  /** Jobs without a time limit. */
-  readonly queue: JobQueue;
-  /** Jobs with a time limit: each runs alone, so its worker can be killed without losing others. */
-  readonly timed: JobQueue;
-  readonly workers: Set<PoolWorker>;
-  /** Recent worker time per job in ms (an average over result messages): see `depth`. */
-  msPerJob: number;
-}
 
 export interface PoolOptions {
   runtime: WorkerRuntime;
@@ -34,11 +34,6 @@ export interface PoolOptions {
   onStarted(pending: PendingJob, workerId: string): void;
   /** Where the workers' stdout and stderr go. @default process.stderr */
   output?: ((chunk: Uint8Array) => void) | undefined;
-}
-
-function memoryMbOf(job: JobRequest): number | undefined {
-  const gib = job.options.memory;
-  return gib === undefined ? undefined : Math.ceil(gib * 1024);
 }
 
 export class LocalPool {
@@ -55,16 +50,18 @@ export class LocalPool {
     exit: (worker: PoolWorker, exit: WorkerExit) => this.onExit(worker, exit),
     output: (chunk: Uint8Array) => this.output(chunk),
   };
+  private readonly spares: Spares;
 
   constructor(options: PoolOptions) {
     this.options = options;
     this.output = options.output ?? ((chunk) => process.stderr.write(chunk));
+    this.spares = new Spares(options.runtime, this.events, options.maxWorkers);
   }
 
-  enqueue(pending: PendingJob): void {
+  enqueue(pending: PendingJob, first = pending.job.urgent === true): void {
     const group = this.groupOf(pending.job);
     const queue = pending.job.options.timeLimit === undefined ? group.queue : group.timed;
-    if (pending.job.urgent) queue.pushFront(pending);
+    if (first) queue.pushFront(pending);
     else queue.push(pending);
     this.schedule();
   }
@@ -78,7 +75,7 @@ export class LocalPool {
       (pending.job.options.timeLimit === undefined ? group.queue : group.timed).forget();
     }
     this.settle(pending, cancelledOutcome(pending.job));
-    if (worker) void this.kill(worker, `worker was stopped to cancel task ${pending.job.task.name}`);
+    if (worker) void this.stopRunning(worker);
   }
 
   /** Cancels every job and terminates every worker. */
@@ -90,26 +87,16 @@ export class LocalPool {
       for (const queue of [group.queue, group.timed]) {
         for (const pending of queue.take(Number.POSITIVE_INFINITY)) this.settle(pending, stopped(pending));
       }
-      for (const worker of [...group.workers]) gone.push(this.kill(worker, 'the executor stopped', stopped));
+      for (const worker of [...group.workers]) gone.push(this.kill(worker, stopped));
     }
+    gone.push(...this.spares.stop());
     await Promise.all(gone);
   }
 
   private groupOf(job: JobRequest): WorkerGroup {
     const memoryMb = memoryMbOf(job);
-    const key = memoryMb ?? 0;
-    let group = this.groups.get(key);
-    if (!group) {
-      group = {
-        key,
-        memoryMb,
-        queue: new JobQueue(),
-        timed: new JobQueue(),
-        workers: new Set(),
-        msPerJob: 0,
-      };
-      this.groups.set(key, group);
-    }
+    let group = this.groups.get(memoryMb ?? 0);
+    if (!group) this.groups.set(memoryMb ?? 0, (group = newGroup(memoryMb)));
     return group;
   }
 
@@ -119,8 +106,12 @@ export class LocalPool {
     // On the next tick, so every job queued in this one can share a message.
     setImmediate(() => {
       this.dispatchScheduled = false;
+      this.spares.startReplacements((key) => {
+        const group = this.groups.get(key);
+        return group !== undefined && hasWork(group);
+      });
       for (const group of this.groups.values()) {
-        if (group.queue.size > 0 || group.timed.size > 0) this.dispatch(group);
+        if (hasWaiting(group)) this.dispatch(group);
       }
     });
   }
@@ -128,7 +119,7 @@ export class LocalPool {
   private dispatch(group: WorkerGroup): void {
     try {
       while (group.timed.size > 0) {
-        const worker = this.idleWorker(group) ?? this.spawn(group);
+        const worker = idleWorker(group) ?? this.spawn(group);
         if (!worker) {
           this.drainFor(group);
           break;
@@ -140,7 +131,7 @@ export class LocalPool {
       const limit = depthFor(group.msPerJob, HIGH_WATER);
       const batchSize = Math.min(MAX_BATCH, limit, Math.ceil(group.queue.size / this.options.maxWorkers));
       while (group.queue.size > 0) {
-        const worker = this.idleWorker(group) ?? this.spawn(group) ?? this.leastLoaded(group, limit);
+        const worker = idleWorker(group) ?? this.spawn(group) ?? leastLoaded(group, limit);
         if (!worker) {
           if (group.workers.size === 0) this.drainFor(group);
           break;
@@ -155,20 +146,6 @@ export class LocalPool {
           this.settle(pending, lostOutcome(pending.job, reason, 'system', undefined));
       }
     }
-  }
-
-  private idleWorker(group: WorkerGroup): PoolWorker | undefined {
-    for (const worker of group.workers) if (worker.outstanding.size === 0) return worker;
-    return undefined;
-  }
-
-  private leastLoaded(group: WorkerGroup, limit: number): PoolWorker | undefined {
-    let best: PoolWorker | undefined;
-    for (const worker of group.workers) {
-      if (worker.exclusive || worker.drainingFor !== undefined || worker.outstanding.size >= limit) continue;
-      if (!best || worker.outstanding.size < best.outstanding.size) best = worker;
-    }
-    return best;
   }
 
   /**
@@ -193,11 +170,13 @@ export class LocalPool {
     if (group.workers.size > 0 && this.anyStarving()) return undefined;
     if (this.reservedFor !== undefined && this.reservedFor !== group.key) {
       const reserved = this.groups.get(this.reservedFor);
-      if (reserved && (reserved.queue.size > 0 || reserved.timed.size > 0)) return undefined;
+      if (reserved && hasWaiting(reserved)) return undefined;
       this.reservedFor = undefined;
     }
     if (this.workerCount >= this.options.maxWorkers && !this.retireIdleWorker(group)) return undefined;
-    const worker = new PoolWorker(this.options.runtime, group.memoryMb, this.events);
+    const spare = this.spares.take(group);
+    if (!spare && this.spares.starting(group)) return undefined;
+    const worker = spare ?? new PoolWorker(this.options.runtime, group.memoryMb, this.events);
     if (this.reservedFor === group.key) this.reservedFor = undefined;
     group.workers.add(worker);
     this.workerCount++;
@@ -207,7 +186,7 @@ export class LocalPool {
   /** Whether some group has jobs waiting and no worker. */
   private anyStarving(): boolean {
     for (const group of this.groups.values()) {
-      if (group.workers.size === 0 && (group.queue.size > 0 || group.timed.size > 0)) return true;
+      if (group.workers.size === 0 && hasWaiting(group)) return true;
     }
     return false;
   }
@@ -215,10 +194,10 @@ export class LocalPool {
   /** Frees a slot for `needy` by ending an idle worker of another memory group. */
   private retireIdleWorker(needy: WorkerGroup): boolean {
     for (const group of this.groups.values()) {
-      if (group === needy || group.queue.size > 0 || group.timed.size > 0) continue;
+      if (group === needy || hasWaiting(group)) continue;
       for (const worker of group.workers) {
         if (worker.outstanding.size > 0) continue;
-        void this.kill(worker, 'worker retired');
+        void this.kill(worker);
         return true;
       }
     }
@@ -227,44 +206,43 @@ export class LocalPool {
 
   private send(worker: PoolWorker, jobs: PendingJob[]): void {
     if (jobs.length === 0) return;
-    const refs: WireTaskRef[] = [];
-    const refIndex = new Map<string, number>();
     const ids = new Float64Array(jobs.length);
-    const tasks = new Uint32Array(jobs.length);
-    let previous: WireTaskRef | undefined;
     for (let i = 0; i < jobs.length; i++) {
       const pending = jobs[i]!;
-      const ref = pending.job.task;
-      // Consecutive jobs of one task usually share the very same strings: compare before hashing.
-      if (
-        !previous ||
-        previous.hash !== ref.hash ||
-        previous.name !== ref.name ||
-        previous.module !== ref.module
-      ) {
-        const key = `${ref.hash}\0${ref.name}\0${ref.module}`;
-        let index = refIndex.get(key);
-        if (index === undefined) {
-          index = refs.push({ module: ref.module, name: ref.name, hash: ref.hash }) - 1;
-          refIndex.set(key, index);
-        }
-        previous = refs[index]!;
-        tasks[i] = index;
-      } else {
-        tasks[i] = tasks[i - 1]!;
-      }
       const id = this.nextId++;
       ids[i] = id;
       pending.worker = worker;
       worker.outstanding.set(id, pending);
     }
-    const { bytes, offsets } = packBytes(jobs.length, (i) => jobs[i]!.job.args);
     if (worker.outstanding.size === jobs.length) worker.handle.keepAlive(true);
-    worker.handle.send({ type: 'batch', refs, ids, tasks, args: bytes, offsets });
-    for (const pending of jobs) {
-      this.options.onStarted(pending, worker.id);
-      if (worker.ready && pending.job.options.timeLimit !== undefined) this.armTimer(pending);
+    worker.handle.send(batchMessage(jobs, ids));
+    if (!worker.ready) return;
+    if (this.longJobs(worker)) this.beginNext(worker);
+    else for (const pending of jobs) this.begin(pending, worker);
+  }
+
+  /** Whether the worker's jobs keep it for milliseconds each, so it holds one running and one waiting. */
+  private longJobs(worker: PoolWorker): boolean {
+    return (this.groups.get(worker.groupKey)?.msPerJob ?? 0) >= LONG_JOB_MS;
+  }
+
+  /**
+   * Reports the jobs a ready worker is running as started: every job of a batch at once, but only the
+   * first unanswered long job, so the one waiting behind it (perhaps a straggler) is not timed yet.
+   */
+  private beginNext(worker: PoolWorker): void {
+    const longJobs = this.longJobs(worker);
+    for (const pending of worker.outstanding.values()) {
+      if (!pending.started) this.begin(pending, worker);
+      if (longJobs) return;
     }
+  }
+
+  /** A job is on a ready worker: it counts as started, and its time limit runs from now. */
+  private begin(pending: PendingJob, worker: PoolWorker): void {
+    pending.started = true;
+    this.options.onStarted(pending, worker.id);
+    if (pending.job.options.timeLimit !== undefined) this.armTimer(pending);
   }
 
   private armTimer(pending: PendingJob): void {
@@ -273,11 +251,7 @@ export class LocalPool {
     pending.timer = setTimeout(() => {
       const worker = pending.worker as PoolWorker | undefined;
       this.settle(pending, timeoutOutcome(pending.job));
-      if (worker)
-        void this.kill(
-          worker,
-          `worker was stopped because task ${pending.job.task.name} exceeded its time limit`,
-        );
+      if (worker) void this.stopRunning(worker);
     }, limit * 1000);
   }
 
@@ -296,7 +270,8 @@ export class LocalPool {
     }
     if (message.type === 'ready') {
       worker.ready = true;
-      for (const pending of worker.outstanding.values()) this.armTimer(pending);
+      this.beginNext(worker);
+      if (worker.outstanding.size === 0) this.schedule(); // a spare: jobs may wait for its slot
       return;
     }
     this.onResults(worker, message);
@@ -317,6 +292,7 @@ export class LocalPool {
       const pending = worker.outstanding.get(id);
       if (!pending) continue;
       worker.outstanding.delete(id);
+      if (!pending.started) this.begin(pending, worker); // it ran before its turn was reported
       const startedAt = times[2 * i]!;
       const endedAt = times[2 * i + 1]!;
       this.settle(
@@ -326,6 +302,8 @@ export class LocalPool {
           : { ok: false, error, startedAt, endedAt },
       );
     }
+    const next: PendingJob | undefined = worker.outstanding.values().next().value;
+    if (next && !next.started) this.beginNext(worker);
     if (worker.outstanding.size === 0) {
       worker.exclusive = false;
       worker.handle.keepAlive(false);
@@ -333,7 +311,7 @@ export class LocalPool {
       worker.drainingFor = undefined;
       if (drainedFor !== undefined && drainedFor !== worker.groupKey) {
         this.reservedFor = drainedFor;
-        void this.kill(worker, 'worker retired');
+        void this.kill(worker);
       }
     }
     this.schedule();
@@ -341,6 +319,7 @@ export class LocalPool {
 
   private onExit(worker: PoolWorker, exit: WorkerExit): void {
     if (worker.dead) return;
+    if (this.spares.forget(worker)) return this.schedule();
     this.remove(worker);
     const what = describeExit(exit, worker.memoryMb, worker.ready);
     const kind = exit.outOfMemory ? 'memory' : 'system';
@@ -361,23 +340,39 @@ export class LocalPool {
     for (const group of this.groups.values()) if (group.workers.delete(worker)) this.workerCount--;
   }
 
-  /** Terminates a worker; its unanswered jobs fail as lost (or as `outcomeOf` says). */
-  private kill(
-    worker: PoolWorker,
-    what: string,
-    outcomeOf?: (pending: PendingJob) => JobOutcome,
-  ): Promise<void> {
+  /** Ends the worker running a job that was just settled (cancelled, timed out); a spare takes its slot. */
+  private stopRunning(worker: PoolWorker): Promise<void> {
+    const group = this.groups.get(worker.groupKey);
+    if (group && !worker.dead) {
+      const modules = new Set<string>();
+      for (const pending of worker.outstanding.values()) modules.add(pending.job.task.module);
+      this.spares.ended(group, modules);
+    }
+    return this.kill(worker);
+  }
+
+  /**
+   * Terminates a worker. Its unanswered jobs settle as `outcomeOf` says, or as cancelled when their
+   * signal was aborted; the others go back to the front of the queue for another worker.
+   */
+  private kill(worker: PoolWorker, outcomeOf?: (pending: PendingJob) => JobOutcome): Promise<void> {
     if (!worker.dead) {
       this.remove(worker);
+      const waiting: PendingJob[] = [];
       for (const pending of worker.outstanding.values()) {
+        if (pending.settled) continue;
         const outcome =
-          outcomeOf?.(pending) ??
-          (pending.signal.aborted
-            ? cancelledOutcome(pending.job)
-            : lostOutcome(pending.job, what, 'system', undefined));
-        this.settle(pending, outcome);
+          outcomeOf?.(pending) ?? (pending.signal.aborted ? cancelledOutcome(pending.job) : undefined);
+        if (outcome) this.settle(pending, outcome);
+        else waiting.push(pending);
       }
       worker.outstanding.clear();
+      // In reverse, so they keep their order at the front of the queue.
+      for (const pending of waiting.reverse()) {
+        pending.worker = undefined;
+        pending.started = false;
+        this.enqueue(pending, true);
+      }
       this.schedule();
     }
     return worker.handle.terminate();

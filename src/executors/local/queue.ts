@@ -7,6 +7,8 @@ export interface PendingJob {
   /** Resolves `run()`'s promise; the pool calls it exactly once. */
   readonly finish: (outcome: JobOutcome) => void;
   settled: boolean;
+  /** Reported as started: its worker is ready and nothing it must wait for is ahead of it there. */
+  started: boolean;
   /** The worker running it, once it was sent to one. */
   worker: { readonly id: string } | undefined;
   timer: NodeJS.Timeout | undefined;

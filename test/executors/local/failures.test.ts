@@ -92,21 +92,19 @@ for (const mode of ['threads', 'processes'] as LocalMode[]) {
         assert.equal(errorOf(await pool.executor.run(jobFor(add, [1, 2]), cancel.signal)).kind, 'cancelled');
       }));
 
-    it('cancels a running job by ending its worker; its batch-mates fail as system', () =>
+    it('cancels a running job by ending its worker; its batch-mates run on another worker', () =>
       withPool(mode, 1, async (pool) => {
         const cancel = new AbortController();
         const target = jobFor(sleep, [10_000]);
-        const mate = jobFor(sleep, [10_000]);
+        const mate = jobFor(sleep, [50]);
         const targetOutcome = pool.executor.run(target, cancel.signal);
         const mateOutcome = pool.executor.run(mate, never);
         await pool.started(target.jobId);
         const began = Date.now();
         cancel.abort();
         assert.equal(errorOf(await targetOutcome).kind, 'cancelled');
-        const mateError = errorOf(await mateOutcome);
-        assert.equal(mateError.kind, 'system');
-        assert.match(mateError.message, /cancel task local\.sleep while running task local\.sleep/);
-        assert.ok(Date.now() - began < 2000);
+        assert.equal(valueOf(await mateOutcome), 50);
+        assert.ok(Date.now() - began < 5000);
         assert.equal(valueOf(await pool.executor.run(jobFor(add, [4, 5]), never)), 9);
       }));
 
