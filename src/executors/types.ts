@@ -68,11 +68,6 @@ export interface Executor {
   readonly name: string;
   /** How many jobs the scheduler may hand over at once; more wait in the scheduler's queue. */
   readonly maxInFlight: number;
-  /**
-   * Cancelling a running job stops more than that job (the local pool ends the worker, which then
-   * has to start again). Speculation lets a losing attempt finish there rather than cancel it. @default false
-   */
-  readonly cancelStopsWorker?: boolean;
   start(ctx: ExecutorContext): Promise<void>;
   run(job: JobRequest, signal: AbortSignal): Promise<JobOutcome>;
   stop(): Promise<void>;

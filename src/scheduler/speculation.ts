@@ -73,9 +73,7 @@ export class Speculator {
         this.running.delete(entry);
         this.byJob.delete(request.jobId);
         if (outcome.ok && entry.startedAt !== undefined) this.runtimes.push(Date.now() - entry.startedAt);
-        // The losing attempt is cancelled where that stops only it; where it would end a worker that
-        // must then start again (the local pool), it is left to finish and its result ignored.
-        if (!executor.cancelStopsWorker) for (const controller of controllers) controller.abort();
+        for (const controller of controllers) controller.abort(); // the losing attempt is not needed
 
         if (this.running.size === 0) this.stopTimer();
         resolve(outcome);
