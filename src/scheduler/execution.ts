@@ -182,7 +182,8 @@ export class Execution {
     const backlog = store.pressure();
     if (backlog) await backlog;
     const node: JobNode = { id: this.settings.newId(), def, parent, args };
-    const cached = await this.fromCache(node, prepared, key);
+    // A miss the store knows of without reading costs no turn of the event loop.
+    const cached = store.cacheMissKnown?.(key) ? undefined : await this.fromCache(node, prepared, key);
     if (cached) {
       parent?.childCallHashes?.push(cached.callHash);
       return cached;

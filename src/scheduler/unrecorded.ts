@@ -21,6 +21,7 @@ export function unrecorded(store: Store): Store {
     deleteCache: nothing,
     putValue: (bytes) => valueHash(bytes),
     getCache: (evalHash) => store.getCache(evalHash),
+    cacheMissKnown: (evalHash) => store.cacheMissKnown?.(evalHash) ?? false,
     getValue: (hash) => store.getValue(hash),
     hasValue: (hash) => store.hasValue(hash),
     listExecutions: (query) => store.listExecutions(query),

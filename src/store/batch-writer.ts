@@ -1,21 +1,30 @@
 // Where batches are committed: on the store's own thread, or on a writer thread so that SQLite's
 // inserts, WAL writes and checkpoints do not hold up the scheduler's event loop.
 import { Worker } from 'node:worker_threads';
-import { commitBatch, type WriteBatch } from './batch.ts';
+import { commitBatch, type CommitReport, type CommitWatch, type WriteBatch } from './batch.ts';
 import type { SqliteQueries } from './sqlite-queries.ts';
 
 export interface BatchWriter {
   /** Whether `write` runs on the caller's thread (and so should be called sparingly). */
   readonly blocksEventLoop: boolean;
-  /** Commits the batch in one transaction; rejects with the database's error. */
-  write(batch: WriteBatch): Promise<void>;
+  /**
+   * Commits the batch in one transaction; rejects with the database's error. SQLite writers report
+   * whether another connection committed since their previous batch.
+   */
+  write(batch: WriteBatch): Promise<CommitReport | void>;
   close(): Promise<void>;
 }
 
 export type WriterRequest = { type: 'write'; seq: number; batch: WriteBatch } | { type: 'close' };
 
 export type WriterReply =
-  | { type: 'done'; seq: number; error?: { message: string; errcode?: number }; fatal?: boolean }
+  | {
+      type: 'done';
+      seq: number;
+      error?: { message: string; errcode?: number };
+      fatal?: boolean;
+      othersCommitted?: boolean;
+    }
   | { type: 'closed' };
 
 export interface WriterThreadData {
@@ -36,15 +45,15 @@ export class WriteFailure extends Error {
 export class InlineWriter implements BatchWriter {
   readonly blocksEventLoop = true;
   private readonly queries: SqliteQueries;
+  private readonly watch: CommitWatch = {};
 
   constructor(queries: SqliteQueries) {
     this.queries = queries;
   }
 
-  write(batch: WriteBatch): Promise<void> {
+  write(batch: WriteBatch): Promise<CommitReport> {
     try {
-      commitBatch(this.queries, batch);
-      return Promise.resolve();
+      return Promise.resolve(commitBatch(this.queries, batch, this.watch));
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -61,7 +70,7 @@ const WRITER_THREAD = new URL(
 
 interface PendingWrite {
   batch: WriteBatch;
-  resolve: () => void;
+  resolve: (report: CommitReport | void) => void;
   reject: (error: Error) => void;
 }
 
@@ -105,11 +114,11 @@ export class ThreadWriter implements BatchWriter {
     return worker;
   }
 
-  write(batch: WriteBatch): Promise<void> {
+  write(batch: WriteBatch): Promise<CommitReport | void> {
     if (this.abandoned) return this.viaFallback(batch);
     const worker = this.worker ?? this.start();
     const seq = ++this.seq;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<CommitReport | void>((resolve, reject) => {
       // Copied, not transferred: the fallback may need the batch again if the thread dies.
       worker.postMessage({ type: 'write', seq, batch } satisfies WriterRequest);
       // Keep the process alive until the thread confirms, so a natural exit loses nothing.
@@ -118,7 +127,7 @@ export class ThreadWriter implements BatchWriter {
     });
   }
 
-  private viaFallback(batch: WriteBatch): Promise<void> {
+  private viaFallback(batch: WriteBatch): Promise<CommitReport | void> {
     const done = this.fallbackChain.then(() => this.fallback.write(batch));
     this.fallbackChain = done.catch(() => undefined);
     return done;
@@ -130,7 +139,7 @@ export class ThreadWriter implements BatchWriter {
     if (!write) return;
     this.pending.delete(reply.seq);
     if (this.pending.size === 0) this.worker?.unref();
-    if (!reply.error) write.resolve();
+    if (!reply.error) write.resolve({ othersCommitted: reply.othersCommitted === true });
     else if (reply.fatal) {
       this.pending.set(reply.seq, write);
       this.abandon();

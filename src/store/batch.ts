@@ -121,12 +121,30 @@ function writeValues(queries: SqliteQueries, values: ValueBatch): void {
 }
 
 /**
+ * What one connection saw of the others: SQLite's `data_version` as of its last commit. Unset before
+ * its first commit.
+ */
+export interface CommitWatch {
+  dataVersion?: number;
+}
+
+/** What a commit saw: whether another connection had committed since this one's previous commit. */
+export interface CommitReport {
+  othersCommitted: boolean;
+}
+
+/**
  * Writes the batch in one transaction, values first and cache entries last, so that no cache entry
  * is ever committed without its value. Rolls back and rethrows on failure.
  */
-export function commitBatch(queries: SqliteQueries, batch: WriteBatch): void {
+export function commitBatch(queries: SqliteQueries, batch: WriteBatch, watch: CommitWatch): CommitReport {
   queries.begin();
   try {
+    // Inside the write lock no one else commits: a changed data_version means someone did before it.
+    // Before this connection's first commit, any cache entry at all is someone else's.
+    const dataVersion = queries.dataVersion();
+    const othersCommitted =
+      watch.dataVersion === undefined ? queries.anyCacheEntry() : dataVersion !== watch.dataVersion;
     writeValues(queries, batch.values);
     eachRow(batch.tasks, (values) => queries.insertTaskIfAbsent(values));
     writeRows(queries, EXECUTIONS, batch.executions);
@@ -134,6 +152,9 @@ export function commitBatch(queries: SqliteQueries, batch: WriteBatch): void {
     for (const evalHash of batch.cacheDeletes) queries.deleteCache(evalHash);
     eachRow(batch.cacheUpserts, (values) => queries.upsert(CACHE_ENTRIES, values));
     queries.commit();
+    // A connection's own commits leave its data_version as it was.
+    watch.dataVersion = dataVersion;
+    return { othersCommitted };
   } catch (error) {
     queries.rollback();
     throw error;

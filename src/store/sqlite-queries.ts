@@ -106,6 +106,15 @@ export class SqliteQueries {
     return row ? decodeRow(TASKS, row) : undefined;
   }
 
+  /** Changes when another connection commits (never for this connection's own commits). */
+  dataVersion(): number {
+    return Number(this.stmt('PRAGMA data_version').get()?.data_version ?? 0);
+  }
+
+  anyCacheEntry(): boolean {
+    return this.stmt('SELECT 1 AS found FROM cache_entries LIMIT 1').get() !== undefined;
+  }
+
   selectCache(evalHash: string): CacheEntry | undefined {
     const row = this.stmt('SELECT * FROM cache_entries WHERE eval_hash = ?').get(evalHash);
     return row ? decodeRow(CACHE_ENTRIES, row) : undefined;

@@ -8,6 +8,7 @@ import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
 import { MEMORY_PATH } from './connection.ts';
 import { LATEST_SCHEMA_VERSION, type Migration } from './migrations.ts';
+import { OwnCacheKeys } from './own-cache-keys.ts';
 import { openDatabase } from './sqlite-open.ts';
 import { SqliteQueries } from './sqlite-queries.ts';
 import type {
@@ -66,6 +67,11 @@ interface OpenState {
   queries: SqliteQueries;
   files: ValueBlobs;
   buffer: WriteBuffer;
+  /**
+   * Set while the database holds no cache entry but the ones this store wrote (it held none when
+   * opened, and no other connection has committed since): then `ownCacheKeys` answers most misses.
+   */
+  ownCacheKeys: OwnCacheKeys | undefined;
 }
 
 interface CacheLookup {
@@ -149,8 +155,13 @@ export class SqliteStore extends BufferedWrites implements Store {
       flushInterval: this.options.flushInterval,
       maxBatch: this.options.maxBatch,
       backlogLimit: this.options.backlogLimit,
+      // Another process may have written cache entries: from now on only the database knows.
+      onOthersCommitted: () => {
+        if (this.state) this.state.ownCacheKeys = undefined;
+      },
     });
-    this.state = { db, queries, files, buffer };
+    const ownCacheKeys = queries.anyCacheEntry() ? undefined : new OwnCacheKeys();
+    this.state = { db, queries, files, buffer, ownCacheKeys };
   }
 
   async close(): Promise<void> {
@@ -188,11 +199,28 @@ export class SqliteStore extends BufferedWrites implements Store {
     }
     const queued = buffer.cacheEntry(evalHash);
     if (queued !== undefined) return Promise.resolve(queued === null ? undefined : { ...queued });
+    const own = this.state?.ownCacheKeys;
+    if (own && !own.mightHold(evalHash)) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
       // A fan-out asks for thousands in one turn: they are answered together.
       if (this.lookups.length === 0) queueMicrotask(() => this.answerLookups());
       this.lookups.push({ evalHash, resolve, reject });
     });
+  }
+
+  /**
+   * True when the store knows without reading that it holds no entry for `evalHash`: nothing is
+   * queued for it and the database holds only this store's own entries, none of them (surely) this one.
+   */
+  cacheMissKnown(evalHash: string): boolean {
+    const state = this.state;
+    if (!state?.ownCacheKeys || state.ownCacheKeys.mightHold(evalHash)) return false;
+    return state.buffer.cacheEntry(evalHash) === undefined;
+  }
+
+  override putCache(entry: CacheEntry): void {
+    super.putCache(entry);
+    this.state?.ownCacheKeys?.add(entry.evalHash);
   }
 
   private answerLookups(): void {

@@ -244,6 +244,11 @@ export interface Store {
   putCache(entry: CacheEntry): void;
   /** Sees queued, unflushed writes. */
   getCache(evalHash: string): Promise<CacheEntry | undefined>;
+  /**
+   * True when the store knows, without a read, that `getCache(evalHash)` would find nothing (a store
+   * that holds only its own entries, none of them this one). False means "ask `getCache`".
+   */
+  cacheMissKnown?(evalHash: string): boolean;
   deleteCache(evalHash: string): void;
   /** Stores bytes under their sha256 (hex) and returns it. The bytes must not change afterwards. */
   putValue(bytes: Uint8Array): string;

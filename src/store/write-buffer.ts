@@ -19,6 +19,8 @@ export interface WriteBufferOptions {
   maxBatch?: number | undefined;
   /** Records queued behind a batch being committed before `pressure()` asks writers to wait. @default 30000 */
   backlogLimit?: number | undefined;
+  /** A commit found that another connection had committed since this store's previous one. */
+  onOthersCommitted?: (() => void) | undefined;
 }
 
 // A writer on the event loop's own thread waits up to 4× its last commit, at most this long (ms).
@@ -173,8 +175,9 @@ export class WriteBuffer {
     }
     const started = performance.now();
     const done = this.options.writer.write(batch).then(
-      () => {
+      (report) => {
         this.lastBatchMs = performance.now() - started;
+        if (report?.othersCommitted) this.options.onOthersCommitted?.();
       },
       (cause: unknown) => this.defer(this.batchError(batch, cause)),
     );

@@ -1,7 +1,7 @@
 // Runs inside the writer thread: commits the batches the store sends, in order, on its own connection.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DatabaseSync } from 'node:sqlite';
-import { commitBatch } from './batch.ts';
+import { commitBatch, type CommitWatch } from './batch.ts';
 import type { WriterReply, WriterRequest, WriterThreadData } from './batch-writer.ts';
 import { openConnection } from './connection.ts';
 import { SqliteQueries } from './sqlite-queries.ts';
@@ -9,6 +9,7 @@ import { SqliteQueries } from './sqlite-queries.ts';
 const data = workerData as WriterThreadData;
 let db: DatabaseSync | undefined;
 let queries: SqliteQueries | undefined;
+const watch: CommitWatch = {};
 
 function reply(message: WriterReply): void {
   parentPort!.postMessage(message);
@@ -37,8 +38,8 @@ parentPort!.on('message', (request: WriterRequest) => {
     }
   }
   try {
-    commitBatch(queries, request.batch);
-    reply({ type: 'done', seq: request.seq });
+    const { othersCommitted } = commitBatch(queries, request.batch, watch);
+    reply({ type: 'done', seq: request.seq, othersCommitted });
   } catch (error) {
     reply({ type: 'done', seq: request.seq, error: errorInfo(error) });
   }
