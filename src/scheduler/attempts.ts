@@ -16,6 +16,8 @@ export const MAX_SYSTEM_RETRIES = 3;
 export interface JobRunner {
   /** The executor with that name, started on first use, and its admission slots. */
   executor(name: string, taskName: string): Promise<{ executor: Executor; slots: Slots }>;
+  /** The same, once started: no turn of the event loop for every job. */
+  startedExecutor?(name: string): { executor: Executor; slots: Slots } | undefined;
   /** Routes the executor's `job-started` report for this job. */
   track(jobId: string, onStarted: () => void): void;
   untrack(jobId: string): void;
@@ -52,7 +54,8 @@ export async function runAttempts(
 ): Promise<{ value: Uint8Array; attempt: number }> {
   const { store, signal, runner } = execution.settings;
   const def = node.def;
-  const { executor, slots } = await runner.executor(options.executor, def.name);
+  const { executor, slots } =
+    runner.startedExecutor?.(options.executor) ?? (await runner.executor(options.executor, def.name));
   const queuedAt = Date.now();
   store.putJob({
     id: node.id,

@@ -102,6 +102,8 @@ export class Scheduler {
   private configLoaded: Promise<BatonConfig> | undefined;
   private storeOpened: Promise<Store> | undefined;
   private readonly executors = new Map<string, Promise<StartedExecutor>>();
+  /** The executors that have started, by name, for the jobs that follow the first. */
+  private readonly started = new Map<string, StartedExecutor>();
   private readonly tracked = new Map<string, () => void>();
 
   constructor(options: SchedulerOptions = {}) {
@@ -287,6 +289,7 @@ export class Scheduler {
   async close(): Promise<void> {
     const started = await Promise.allSettled(this.executors.values());
     this.executors.clear();
+    this.started.clear();
     await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.executor.stop() : undefined)));
     if (this.storeOpened && !this.options.store) await (await this.storeOpened).close();
     else await this.flush();
@@ -302,18 +305,24 @@ export class Scheduler {
   private runner(): JobRunner {
     return {
       executor: (name, taskName) => this.executor(name, taskName),
+      startedExecutor: (name) => this.started.get(name),
       track: (jobId, onStarted) => this.tracked.set(jobId, onStarted),
       untrack: (jobId) => this.tracked.delete(jobId),
     };
   }
 
   private executor(name: string, taskName: string): Promise<StartedExecutor> {
-    let started = this.executors.get(name);
-    if (!started) {
-      started = this.startExecutor(name, taskName);
-      this.executors.set(name, started);
-      started.catch(() => this.executors.delete(name));
-    }
+    const known = this.executors.get(name);
+    if (known) return known;
+    const started = this.startExecutor(name, taskName);
+    this.executors.set(name, started);
+    started.then(
+      (ready) => {
+        // Not if close() came first: a closed scheduler starts its executors again.
+        if (this.executors.get(name) === started) this.started.set(name, ready);
+      },
+      () => this.executors.delete(name),
+    );
     return started;
   }
 
