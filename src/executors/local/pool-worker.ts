@@ -20,6 +20,8 @@ export class PoolWorker {
   readonly groupKey: number;
   /** Jobs sent and not yet answered, by the id the pool gave them. */
   readonly outstanding = new Map<number, PendingJob>();
+  /** When it was started (Date.now()). */
+  readonly spawnedAt = Date.now();
   /** It has loaded its own code, and a spare its workflow's modules (jobs count as started from here). */
   ready = false;
   /** It runs a job with a time limit, which must be alone on its worker. */

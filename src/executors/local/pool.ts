@@ -55,7 +55,7 @@ export class LocalPool {
   constructor(options: PoolOptions) {
     this.options = options;
     this.output = options.output ?? ((chunk) => process.stderr.write(chunk));
-    this.spares = new Spares(options.runtime, this.events, options.maxWorkers);
+    this.spares = new Spares(options.runtime, this.events, options.maxWorkers, () => this.schedule());
   }
 
   enqueue(pending: PendingJob, first = pending.job.urgent === true): void {

@@ -5,6 +5,9 @@
 import { PoolWorker, type PoolWorkerEvents } from './pool-worker.ts';
 import type { WorkerRuntime } from './runtime.ts';
 
+/** How long a slot waits for a starting spare before it starts a worker of its own, in ms. */
+const STALE_MS = 10_000;
+
 /** The part of a memory group the spares need. */
 export interface SpareGroup {
   readonly key: number;
@@ -26,12 +29,15 @@ export class Spares {
   private readonly events: PoolWorkerEvents;
   /** Most spares per group, however many jobs are stopped at once. */
   private readonly max: number;
+  /** A spare went stale: the slots that waited for it may start workers of their own. */
+  private readonly onStale: () => void;
   private readonly groups = new Map<number, GroupSpares>();
 
-  constructor(runtime: WorkerRuntime, events: PoolWorkerEvents, max: number) {
+  constructor(runtime: WorkerRuntime, events: PoolWorkerEvents, max: number, onStale: () => void) {
     this.runtime = runtime;
     this.events = events;
     this.max = max;
+    this.onStale = onStale;
   }
 
   /** A worker of `group` was ended to stop a running job: it is replaced at `startReplacements`. */
@@ -65,9 +71,17 @@ export class Spares {
     return spare;
   }
 
-  /** Whether a spare of `group` is still starting: its slot had better wait for it than start cold. */
+  /**
+   * Whether a spare of `group` is still starting: its slot had better wait for it than start a cold
+   * worker. One that is not ready after `STALE_MS` (a module whose import hangs) no longer holds a slot.
+   */
   starting(group: SpareGroup): boolean {
-    return this.groups.get(group.key)?.workers.some((worker) => !worker.ready) ?? false;
+    const now = Date.now();
+    return (
+      this.groups
+        .get(group.key)
+        ?.workers.some((worker) => !worker.ready && now - worker.spawnedAt < STALE_MS) ?? false
+    );
   }
 
   /** Whether `worker` is a spare; if so it is forgotten (it exited on its own). */
@@ -97,5 +111,8 @@ export class Spares {
     const spare = new PoolWorker(this.runtime, group.memoryMb, this.events, [...spares.modules]);
     spare.handle.keepAlive(false); // an idle spare must not keep the process alive
     spares.workers.push(spare);
+    setTimeout(() => {
+      if (!spare.ready && !spare.dead) this.onStale();
+    }, STALE_MS).unref();
   }
 }
