@@ -9,6 +9,7 @@ import type {
   V1Job,
   V1ResourceRequirements,
   V1Toleration,
+  V1Volume,
 } from '@kubernetes/client-node';
 import type { KubernetesOptions, PodSettings } from './options.ts';
 import { CONTAINER } from './states.ts';
@@ -162,6 +163,7 @@ export function jobManifest(parts: ManifestParts): V1Job {
           ...(Object.keys(settings.nodeSelector).length > 0 ? { nodeSelector: settings.nodeSelector } : {}),
           ...(settings.tolerations.length > 0 ? { tolerations: settings.tolerations as V1Toleration[] } : {}),
           ...(settings.affinity ? { affinity: settings.affinity as V1Affinity } : {}),
+          ...(settings.volumes.length > 0 ? { volumes: settings.volumes as V1Volume[] } : {}),
           containers: [
             {
               name: CONTAINER,
@@ -170,6 +172,7 @@ export function jobManifest(parts: ManifestParts): V1Job {
               command,
               env: environment(options),
               ...(resources(settings) ? { resources: resources(settings) } : {}),
+              ...(settings.volumeMounts.length > 0 ? { volumeMounts: settings.volumeMounts } : {}),
             },
           ],
         },

@@ -22,6 +22,29 @@ const toleration = z
     tolerationSeconds: z.int().optional(),
   })
   .strict();
+/** The sources a Volume may have (core/v1 Volume); the client drops any other key, so a typo would vanish. */
+const VOLUME_SOURCES = new Set(
+  (
+    'awsElasticBlockStore azureDisk azureFile cephfs cinder configMap csi downwardAPI emptyDir ' +
+    'ephemeral fc flexVolume flocker gcePersistentDisk gitRepo glusterfs hostPath image iscsi nfs ' +
+    'persistentVolumeClaim photonPersistentDisk portworxVolume projected quobyte rbd scaleIO secret ' +
+    'storageos vsphereVolume'
+  ).split(' '),
+);
+/** A Volume as Kubernetes spells it: a name and one source (persistentVolumeClaim, emptyDir, configMap, ...). */
+const volume = z.looseObject({ name: z.string().regex(DNS_LABEL) }).refine((value) => {
+  const sources = Object.keys(value).filter((key) => key !== 'name');
+  return sources.length === 1 && VOLUME_SOURCES.has(sources[0]!);
+});
+/** Where a volume appears in the container. */
+const volumeMount = z
+  .object({
+    name: z.string().regex(DNS_LABEL),
+    mountPath: z.string().startsWith('/'),
+    readOnly: z.boolean().optional(),
+    subPath: z.string().min(1).optional(),
+  })
+  .strict();
 /** An Affinity object as Kubernetes spells it (nodeAffinity, podAffinity, podAntiAffinity). */
 const affinity = z.record(z.enum(['nodeAffinity', 'podAffinity', 'podAntiAffinity']), z.unknown());
 
@@ -34,6 +57,14 @@ const TASK_SHAPE = {
     .array(toleration)
     .describe('a list of tolerations such as [{ key = "gpu", operator = "Exists", effect = "NoSchedule" }]'),
   affinity: affinity.describe('an Affinity table with nodeAffinity, podAffinity or podAntiAffinity'),
+  volumes: z
+    .array(volume)
+    .describe(
+      'a list of volumes, each a name and one source, e.g. [{ name = "data", persistentVolumeClaim = { claimName = "datasets" } }]',
+    ),
+  volume_mounts: z
+    .array(volumeMount)
+    .describe('a list of mounts such as [{ name = "data", mountPath = "/data", readOnly = true }]'),
 } satisfies OptionShape;
 
 export const KUBERNETES_SHAPE = {
@@ -50,6 +81,8 @@ export const KUBERNETES_SHAPE = {
   node_selector: TASK_SHAPE.node_selector.default({}),
   tolerations: TASK_SHAPE.tolerations.default([]),
   affinity: TASK_SHAPE.affinity.optional(),
+  volumes: TASK_SHAPE.volumes.default([]),
+  volume_mounts: TASK_SHAPE.volume_mounts.default([]),
   env: z
     .record(z.string().regex(ENV_NAME), z.string())
     .default({})
@@ -87,6 +120,8 @@ export const KUBERNETES_SHAPE = {
 } satisfies OptionShape;
 
 export type Toleration = z.infer<typeof toleration>;
+export type Volume = z.infer<typeof volume>;
+export type VolumeMount = z.infer<typeof volumeMount>;
 
 export interface KubernetesOptions extends RemoteOptions {
   /** The image each pod runs; it must have Node and Baton. */
@@ -107,6 +142,10 @@ export interface KubernetesOptions extends RemoteOptions {
   tolerations: Toleration[];
   /** `affinity` of the pods, as Kubernetes spells it. @default none */
   affinity?: Record<string, unknown> | undefined;
+  /** `volumes` of the pods, as Kubernetes spells them (a name and one source each). @default [] */
+  volumes: Volume[];
+  /** `volumeMounts` of the container; each names one of `volumes`. @default [] */
+  volume_mounts: VolumeMount[];
   /** Environment of the container; values are written into the Job (use `secrets` for secrets). @default {} */
   env: Record<string, string>;
   /** Environment taken from Secrets in the namespace, `VAR = "secret-name/key"`; only the reference is in the Job. @default {} */
@@ -139,13 +178,26 @@ function scratchIssue(scratch: unknown): string | undefined {
     : `expected s3://bucket/prefix, which both Baton and the pods can reach, got ${JSON.stringify(scratch)}`;
 }
 
+/** A mount must name a volume of the same pod. */
+function mountIssue(volumes: readonly Volume[], mounts: readonly VolumeMount[]): string | undefined {
+  const names = new Set(volumes.map((v) => v.name));
+  const stray = mounts.find((mount) => !names.has(mount.name));
+  if (!stray) return undefined;
+  const known = names.size === 0 ? 'there are no volumes' : `the volumes are ${[...names].join(', ')}`;
+  return `mount of '${stray.name}' at ${stray.mountPath} names no volume (${known}); add it to volumes`;
+}
+
 export const validateKubernetesOptions: ExecutorOptionsValidator = (options) => {
   const result = validateShape(options);
   const scratch = scratchIssue(options.scratch);
-  if (result.ok && !scratch) return result;
+  const mounts = result.ok
+    ? mountIssue((options.volumes ?? []) as Volume[], (options.volume_mounts ?? []) as VolumeMount[])
+    : undefined;
+  if (result.ok && !scratch && !mounts) return result;
   const issues = result.ok ? [] : [...result.issues];
   if (scratch && !issues.some((issue) => issue.key === 'scratch'))
     issues.push({ key: 'scratch', message: scratch });
+  if (mounts) issues.push({ key: 'volume_mounts', message: mounts });
   return { ok: false, issues };
 };
 
@@ -161,6 +213,8 @@ export interface PodSettings {
   nodeSelector: Record<string, string>;
   tolerations: Toleration[];
   affinity: Record<string, unknown> | undefined;
+  volumes: Volume[];
+  volumeMounts: VolumeMount[];
   vcpus: number | undefined;
   memory: number | undefined;
   gpus: number | undefined;
@@ -186,12 +240,21 @@ function taskValue<K extends keyof typeof TASK_SHAPE>(
 
 /** Merges a job's task options over the section; a ConfigError names a task option of the wrong type. */
 export function podSettings(options: KubernetesOptions, job: JobRequest): PodSettings {
+  const volumes = taskValue(job, 'volumes') ?? options.volumes;
+  const volumeMounts = taskValue(job, 'volume_mounts') ?? options.volume_mounts;
+  const stray = mountIssue(volumes, volumeMounts);
+  if (stray)
+    throw new ConfigError(`task ${job.task.name}: option 'volume_mounts': ${stray}`, {
+      key: 'volume_mounts',
+    });
   return {
     image: taskValue(job, 'image') ?? options.image,
     serviceAccount: taskValue(job, 'service_account') ?? options.service_account,
     nodeSelector: taskValue(job, 'node_selector') ?? options.node_selector,
     tolerations: taskValue(job, 'tolerations') ?? options.tolerations,
     affinity: taskValue(job, 'affinity') ?? options.affinity,
+    volumes,
+    volumeMounts,
     vcpus: job.options.vcpus,
     memory: job.options.memory,
     gpus: job.options.gpus,

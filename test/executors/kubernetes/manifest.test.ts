@@ -62,6 +62,54 @@ describe('kubernetes Job manifest', () => {
     assert.equal(spec.template.spec!.serviceAccountName, 'runner');
   });
 
+  test("volumes go on the pod and their mounts on the container; a task's own replace the section's", () => {
+    const withVolumes = resolveKubernetesOptions('k8s', {
+      ...minimal,
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: 'datasets', readOnly: true } },
+        { name: 'shm', emptyDir: { medium: 'Memory' } },
+      ],
+      volume_mounts: [
+        { name: 'data', mountPath: '/data', readOnly: true },
+        { name: 'shm', mountPath: '/dev/shm' },
+      ],
+    });
+    const build = (taskOptions: Record<string, unknown>) =>
+      jobManifest({
+        executor: 'k8s',
+        name: jobName('fit', 'b2'),
+        batch: 'b2',
+        task: 'fit',
+        elements: 1,
+        calls: 1,
+        listKey: 'kubernetes/b2/jobs',
+        scratch: 's3://bucket/baton',
+        settings: podSettings(withVolumes, job(taskOptions)),
+        options: withVolumes,
+      }).spec!.template.spec!;
+    const pod = build({});
+    assert.deepEqual(
+      pod.volumes?.map((v) => v.name),
+      ['data', 'shm'],
+    );
+    assert.deepEqual(pod.volumes?.[0]?.persistentVolumeClaim, { claimName: 'datasets', readOnly: true });
+    assert.deepEqual(pod.containers[0]!.volumeMounts, [
+      { name: 'data', mountPath: '/data', readOnly: true },
+      { name: 'shm', mountPath: '/dev/shm' },
+    ]);
+    const own = build({
+      volumes: [{ name: 'models', configMap: { name: 'weights' } }],
+      volume_mounts: [{ name: 'models', mountPath: '/models' }],
+    });
+    assert.deepEqual(
+      own.volumes?.map((v) => v.name),
+      ['models'],
+    );
+    const bare = manifest({}).spec!.template.spec!;
+    assert.equal(bare.volumes, undefined, 'no volumes unless asked');
+    assert.equal(bare.containers[0]!.volumeMounts, undefined);
+  });
+
   test('vcpus, memory and gpus become requests and limits', () => {
     const container = manifest({ vcpus: 0.5, memory: 1.5, gpus: 1 }).spec!.template.spec!.containers[0]!;
     assert.deepEqual(container.resources, {

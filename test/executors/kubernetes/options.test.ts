@@ -78,6 +78,41 @@ describe('kubernetes executor options', () => {
     assert.deepEqual(settings.tolerations, [{ key: 'gpu', operator: 'Exists' }]);
   });
 
+  test('a mount that names no volume, or a volume without exactly one source, is an error naming the key', async (t) => {
+    const stray = await configError(
+      tempProject(t),
+      [
+        'image = "app:1"',
+        'scratch = "s3://b/p"',
+        'volumes = [{ name = "data", persistentVolumeClaim = { claimName = "datasets" } }]',
+        'volume_mounts = [{ name = "dta", mountPath = "/data" }]',
+      ].join('\n'),
+    );
+    assert.equal(stray.key, 'volume_mounts');
+    assert.match(stray.message, /mount of 'dta' at \/data names no volume \(the volumes are data\)/);
+    const sourceless = await configError(
+      tempProject(t),
+      'image = "app:1"\nscratch = "s3://b/p"\nvolumes = [{ name = "data" }]',
+    );
+    assert.match(sourceless.key ?? '', /^volumes/);
+    assert.match(sourceless.message, /volumes: expected a list of volumes, each a name and one source/);
+    const misspelled = await configError(
+      tempProject(t),
+      'image = "app:1"\nscratch = "s3://b/p"\nvolumes = [{ name = "data", persistentVolumeClame = { claimName = "x" } }]',
+    );
+    assert.match(misspelled.message, /got \[\{"name":"data","persistentVolumeClame"/);
+    const options = resolveKubernetesOptions('k8s', minimal);
+    assert.throws(
+      () => podSettings(options, job({ volume_mounts: [{ name: 'scratch', mountPath: '/scratch' }] })),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.key === 'volume_mounts' &&
+        /task fit: option 'volume_mounts': mount of 'scratch' at \/scratch names no volume \(there are no volumes\)/.test(
+          error.message,
+        ),
+    );
+  });
+
   test('a task option of the wrong type is a ConfigError naming the task and the key', () => {
     const options = resolveKubernetesOptions('k8s', minimal);
     assert.throws(

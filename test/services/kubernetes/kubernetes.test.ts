@@ -141,6 +141,33 @@ describe('kubernetes executor (fake API server, pods as local processes)', () =>
     assert.doesNotMatch(described.stdout + described.stderr, /tok-3141592|S3RVER|fake-token/);
   });
 
+  test('volumes and their mounts reach the Job as Kubernetes spells them, through the client', async (t) => {
+    const { fake, baton } = await cluster(t, s3, {
+      extra: {
+        volumes: [
+          { name: 'data', persistentVolumeClaim: { claimName: 'datasets', readOnly: true } },
+          { name: 'shm', emptyDir: { medium: 'Memory' } },
+        ],
+        volume_mounts: [
+          { name: 'data', mountPath: '/data', readOnly: true },
+          { name: 'shm', mountPath: '/dev/shm' },
+        ],
+      },
+    });
+    const r = await baton(['run', 'wf.ts', 'fan', '--n', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), [100, 101]);
+    const pod = fake.created[0]!.job.spec.template.spec;
+    assert.deepEqual(pod.volumes, [
+      { name: 'data', persistentVolumeClaim: { claimName: 'datasets', readOnly: true } },
+      { name: 'shm', emptyDir: { medium: 'Memory' } },
+    ]);
+    assert.deepEqual(pod.containers[0]!.volumeMounts, [
+      { name: 'data', mountPath: '/data', readOnly: true },
+      { name: 'shm', mountPath: '/dev/shm' },
+    ]);
+  });
+
   test('without the watch verb it reads Job and pod states by listing, and says so', async (t) => {
     const { fake, baton } = await cluster(t, s3, { extra: { poll_interval: 0.2 } });
     fake.forbidden.add('watch jobs');

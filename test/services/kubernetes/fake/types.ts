@@ -40,6 +40,7 @@ export interface Container {
   env?: EnvVar[];
   workingDir?: string;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  volumeMounts?: Array<{ name?: string; mountPath?: string; readOnly?: boolean; subPath?: string }>;
 }
 
 export interface PodSpec {
@@ -49,6 +50,7 @@ export interface PodSpec {
   nodeSelector?: Record<string, string>;
   tolerations?: unknown[];
   affinity?: unknown;
+  volumes?: Array<{ name?: string } & Record<string, unknown>>;
   hostname?: string;
   subdomain?: string;
   terminationGracePeriodSeconds?: number;

@@ -11,6 +11,16 @@ export function validateJob(job: JobObject): string | undefined {
   if (!Array.isArray(pod.containers) || pod.containers.length === 0) {
     return 'spec.template.spec.containers: Required value';
   }
+  const volumes = new Set<string>();
+  for (const [i, volume] of (pod.volumes ?? []).entries()) {
+    const field = `spec.template.spec.volumes[${i}]`;
+    if (!volume.name) return `${field}.name: Required value`;
+    if (volumes.has(volume.name)) return `${field}.name: Duplicate value: "${volume.name}"`;
+    volumes.add(volume.name);
+    if (Object.keys(volume).filter((key) => key !== 'name').length === 0) {
+      return `${field}: Required value: must specify a volume type`;
+    }
+  }
   for (const [i, container] of pod.containers.entries()) {
     const field = `spec.template.spec.containers[${i}]`;
     if (!container.name) return `${field}.name: Required value`;
@@ -21,6 +31,11 @@ export function validateJob(job: JobObject): string | undefined {
           return `${field}.resources.${kind}[${resource}]: Invalid value: "${String(quantity)}": must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`;
         }
       }
+    }
+    for (const [j, mount] of (container.volumeMounts ?? []).entries()) {
+      if (!mount.mountPath) return `${field}.volumeMounts[${j}].mountPath: Required value`;
+      if (!volumes.has(mount.name ?? ''))
+        return `${field}.volumeMounts[${j}].name: Not found: "${mount.name}"`;
     }
     for (const [j, variable] of (container.env ?? []).entries()) {
       if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(variable.name ?? '')) {
