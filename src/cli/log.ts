@@ -3,6 +3,7 @@
 import { UsageError } from '../errors.ts';
 import {
   executionLiveness,
+  shownStatus,
   type ExecutionQuery,
   type ExecutionRecord,
   type JobRecord,
@@ -38,11 +39,6 @@ const DEFAULT_LIMIT = 20;
 const STATUSES = ['running', 'done', 'failed', 'cancelled', 'lost'] as const;
 /** Running executions read to pick the lost (or live) ones from: more are not running at once. */
 const RUNNING_SCAN = 10_000;
-
-/** The status to show: `lost` for a run recorded as running whose scheduler is gone. */
-export function shownStatus(execution: ExecutionRecord, now = Date.now()): string {
-  return executionLiveness(execution, now).state === 'lost' ? 'lost' : execution.status;
-}
 
 export const logCommand: Command = {
   name: 'log',

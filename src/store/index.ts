@@ -6,6 +6,7 @@ export { newId, idTime } from './ids.ts';
 export {
   executionLiveness,
   processState,
+  shownStatus,
   HEARTBEAT_INTERVAL,
   STALE_AFTER,
   type Liveness,

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import type { ExecutionRecord } from './types.ts';
+import type { ExecutionRecord, ExecutionStatus } from './types.ts';
 
 /** How often a running scheduler writes its heartbeat and looks for a cancel request, in ms. */
 export const HEARTBEAT_INTERVAL = 1_000;
@@ -68,4 +68,9 @@ export function executionLiveness(rec: ExecutionRecord, now = Date.now()): Liven
     };
   }
   return { state: 'live' };
+}
+
+/** The status to show: `lost` for a run recorded as running whose scheduler is gone. */
+export function shownStatus(rec: ExecutionRecord, now = Date.now()): ExecutionStatus | 'lost' {
+  return executionLiveness(rec, now).state === 'lost' ? 'lost' : rec.status;
 }

@@ -1,6 +1,12 @@
 // The dashboard's reads, through the Store interface: executions with their counts, an execution's
 // derived view (kept while the execution does not change), and one job with everything around it.
-import { executionLiveness, type ExecutionRecord, type ExecutionStatus, type Store } from '../store/index.ts';
+import {
+  executionLiveness,
+  shownStatus,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type Store,
+} from '../store/index.ts';
 import { isSecretKey, redact } from '../config/index.ts';
 import { ExecutionView } from './execution-view.ts';
 import { redactError } from './job-rows.ts';
@@ -89,12 +95,13 @@ function redactPreview(text: string): string {
 export function summarize(e: ExecutionRecord, now = Date.now()): ExecutionSummary {
   const counts = { ...EMPTY_COUNTS, changedAt: undefined, ...e.counts };
   const liveness = executionLiveness(e, now);
+  const lost = liveness.state === 'lost';
   return {
     id: e.id,
     taskName: e.taskName,
     argsPreview: redactPreview(e.argsPreview),
-    status: liveness.state === 'lost' ? 'lost' : e.status,
-    lost: liveness.state === 'lost' ? liveness.reason : null,
+    status: lost ? 'lost' : e.status,
+    lost: lost ? liveness.reason : null,
     startedAt: e.startedAt,
     endedAt: e.endedAt ?? null,
     durationMs: e.endedAt === undefined ? null : Math.max(0, e.endedAt - e.startedAt),
@@ -106,7 +113,7 @@ export function summarize(e: ExecutionRecord, now = Date.now()): ExecutionSummar
 
 /** What tells one state of an execution from the next: a changed signature means a fresh view. */
 export function signature(e: ExecutionRecord, now = Date.now()): string {
-  return JSON.stringify([e.status, executionLiveness(e, now).state, e.endedAt, e.counts]);
+  return JSON.stringify([shownStatus(e, now), e.endedAt, e.counts]);
 }
 
 export interface ExecutionsQuery {
@@ -135,37 +142,31 @@ export class DashboardData {
     this.store = store;
   }
 
+  /**
+   * A page of executions, newest first. Running and lost runs are both recorded as running, and a
+   * search looks at every field: those read the newest SEARCH_WINDOW and filter them here.
+   */
   async executions(q: ExecutionsQuery): Promise<{ executions: ExecutionSummary[]; more: boolean }> {
-    if (q.status === 'running' || q.status === 'lost') return this.byLiveness(q);
-    const filter = { status: q.status, taskName: q.taskName };
-    if (q.search === undefined) {
+    const byLiveness = q.status === 'running' || q.status === 'lost';
+    if (!byLiveness && q.search === undefined) {
+      const filter = { status: q.status, taskName: q.taskName };
       const found = await this.store.listExecutions({ ...filter, offset: q.offset, limit: q.limit + 1 });
       return { executions: found.slice(0, q.limit).map((e) => summarize(e)), more: found.length > q.limit };
     }
-    const needle = q.search.toLowerCase();
-    const records = await this.store.listExecutions({ ...filter, limit: SEARCH_WINDOW });
-    const matches = records.filter((e) => matchesSearch(e, needle));
-    const page = matches.slice(q.offset, q.offset + q.limit);
-    return { executions: page.map((e) => summarize(e)), more: matches.length > q.offset + q.limit };
-  }
-
-  /** Running and lost runs are both recorded as running: told apart by liveness, then searched. */
-  private async byLiveness(q: ExecutionsQuery): Promise<{ executions: ExecutionSummary[]; more: boolean }> {
     const now = Date.now();
     const needle = q.search?.toLowerCase();
     const records = await this.store.listExecutions({
-      status: 'running',
+      status: byLiveness ? 'running' : q.status,
       taskName: q.taskName,
       limit: SEARCH_WINDOW,
     });
-    const matches = records
-      .filter((e) => needle === undefined || matchesSearch(e, needle))
-      .map((e) => summarize(e, now))
-      .filter((summary) => summary.status === q.status);
-    return {
-      executions: matches.slice(q.offset, q.offset + q.limit),
-      more: matches.length > q.offset + q.limit,
-    };
+    const matches = records.filter(
+      (e) =>
+        (needle === undefined || matchesSearch(e, needle)) &&
+        (!byLiveness || shownStatus(e, now) === q.status),
+    );
+    const page = matches.slice(q.offset, q.offset + q.limit);
+    return { executions: page.map((e) => summarize(e, now)), more: matches.length > q.offset + q.limit };
   }
 
   async execution(id: string): Promise<ExecutionRecord | undefined> {

@@ -3,6 +3,7 @@
 // unless another scheduler waits for that job too (it reunited with it and still wants the results).
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from './keys.ts';
+import { parseMessage } from './wire.ts';
 
 export const CANCEL_FORMAT = 1;
 
@@ -30,12 +31,7 @@ export async function publishCancel(
 
 /** A request read from the cancel channel, or undefined for anything else (ignored). */
 export function decodeCancelRequest(text: string): CancelRequest | undefined {
-  let value: Partial<CancelRequest>;
-  try {
-    value = JSON.parse(text) as Partial<CancelRequest>;
-  } catch {
-    return undefined;
-  }
+  const value = parseMessage<CancelRequest>(text);
   if (
     value?.format !== CANCEL_FORMAT ||
     typeof value.batchId !== 'string' ||

@@ -7,9 +7,9 @@ import { redact } from '../../config/index.ts';
 import { ExecutorError } from '../../errors.ts';
 import { getLargeValue } from '../../worker/index.ts';
 import { cancelledOutcome } from '../outcomes.ts';
-import { publishCancel } from './cancels.ts';
 import { RemotePlumbing } from '../remote/plumbing.ts';
 import type { Executor, ExecutorContext, JobOutcome, JobRequest } from '../types.ts';
+import { publishCancel } from './cancels.ts';
 import { connectRedis, redisOptions, shownUrl } from './connection.ts';
 import { FleetKeys } from './keys.ts';
 import type { FleetOptions } from './options.ts';
@@ -269,15 +269,15 @@ export class FleetExecutor implements Executor {
       }
       this.pending.settle(task, cancelledOutcome(task.job));
     }
-    const unwanted = [...batches.keys()].filter((id) => !this.pending.batchWanted(id));
-    void this.queues?.removeWaiting(new Set(unwanted));
+    const unwanted = new Set([...batches.keys()].filter((id) => !this.pending.batchWanted(id)));
+    void this.queues?.removeWaiting(unwanted);
     const redis = this.redis;
     if (!redis) return;
     for (const [batchId, keys] of batches) {
       const stop = [...keys].filter((key) => this.pending.waiting(key) === undefined);
       if (stop.length === 0) continue;
       const request = { batchId, keys: stop, from: this.replyKey };
-      const published = publishCancel(redis, this.keys, request, !this.pending.batchWanted(batchId))
+      const published = publishCancel(redis, this.keys, request, unwanted.has(batchId))
         .catch((error: unknown) =>
           this.ctx?.logger.warn(
             `executor ${this.name}: could not ask the workers to stop cancelled tasks: ${redact(String(error))}`,

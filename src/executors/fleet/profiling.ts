@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ProfileKind, ThreadProfile } from '../../worker/thread-profiles.ts';
 import type { FleetKeys } from './keys.ts';
+import { parseMessage } from './wire.ts';
 import type { WorkerInfo } from './workers.ts';
 
 export const PROFILE_FORMAT = 1;
@@ -29,12 +30,7 @@ export interface ProfileAnswer {
 
 /** A request read from a command channel, or undefined for anything else (ignored, never run). */
 export function decodeProfileRequest(text: string): ProfileRequest | undefined {
-  let value: Partial<ProfileRequest>;
-  try {
-    value = JSON.parse(text) as Partial<ProfileRequest>;
-  } catch {
-    return undefined;
-  }
+  const value = parseMessage<ProfileRequest>(text);
   if (
     value?.format !== PROFILE_FORMAT ||
     typeof value.id !== 'string' ||

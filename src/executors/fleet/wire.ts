@@ -98,3 +98,12 @@ export function decodeResults(bytes: Uint8Array): ResultBatch {
   }
   return value as ResultBatch;
 }
+
+/** A JSON message read from a Redis channel, as the fields it may have; undefined when it is not JSON. */
+export function parseMessage<T>(text: string): Partial<T> | undefined {
+  try {
+    return JSON.parse(text) as Partial<T>;
+  } catch {
+    return undefined;
+  }
+}
