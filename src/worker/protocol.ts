@@ -51,9 +51,10 @@ export type WorkerMessage = ResultMessage | ReadyMessage | OutputMessage;
 const TRANSFER_FROM_BYTES = 64 * 1024;
 
 /** The buffers a message can hand over instead of copying (threads only): only when large. */
-export function transferList(message: BatchMessage | WorkerMessage): ArrayBuffer[] {
+export function transferList(message: BatchMessage | WorkerMessage | Uint8Array): ArrayBuffer[] {
   let buffers: ArrayBufferView[];
-  if (message.type === 'batch') buffers = [message.ids, message.tasks, message.args, message.offsets];
+  if (message instanceof Uint8Array) buffers = [message];
+  else if (message.type === 'batch') buffers = [message.ids, message.tasks, message.args, message.offsets];
   else if (message.type === 'results')
     buffers = [message.ids, message.ok, message.values, message.offsets, message.times];
   else return [];

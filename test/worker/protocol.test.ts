@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ByteWriter, packBytes } from '../../src/worker/index.ts';
+import {
+  ByteWriter,
+  packBatch,
+  packBytes,
+  packResults,
+  unpackBatch,
+  unpackResults,
+  type BatchMessage,
+  type ResultMessage,
+} from '../../src/worker/index.ts';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 
@@ -36,5 +45,71 @@ describe('packing bytes for a batch', () => {
     assert.equal(writer.capacity, 1024);
     writer.append(bytes(1, 2));
     assert.deepEqual([...writer.take().bytes], [1, 2]);
+  });
+});
+
+describe('packed messages to and from worker threads', () => {
+  const batch: BatchMessage = {
+    type: 'batch',
+    refs: [
+      { module: 'file:///w/flow.ts', name: 'inc', hash: 'a'.repeat(64) },
+      { module: 'file:///w/flów.ts', name: 'dec', hash: 'b'.repeat(64) },
+    ],
+    ids: Float64Array.from([7, 9, 2 ** 40]),
+    tasks: Uint32Array.from([0, 1, 0]),
+    args: bytes(1, 2, 3, 4, 5),
+    offsets: Float64Array.from([0, 2, 2, 5]),
+  };
+
+  it('a batch comes back whole, through a structured clone as postMessage makes', () => {
+    const back = unpackBatch(structuredClone(packBatch(batch)));
+    assert.deepEqual(back.refs, batch.refs);
+    assert.deepEqual([...back.ids], [...batch.ids]);
+    assert.deepEqual([...back.tasks], [...batch.tasks]);
+    assert.deepEqual([...back.offsets], [...batch.offsets]);
+    assert.deepEqual([...back.args], [...batch.args]);
+  });
+
+  it('results come back whole; results with an error are not packed (they travel as they are)', () => {
+    const results: ResultMessage = {
+      type: 'results',
+      ids: Float64Array.from([3, 4]),
+      ok: Uint8Array.from([1, 1]),
+      values: bytes(9, 8, 7),
+      offsets: Float64Array.from([0, 1, 3]),
+      times: Float64Array.from([1.5, 2.5, 3.5, 4.5]),
+      errors: [],
+    };
+    const packed = packResults(results);
+    assert.ok(packed);
+    const back = unpackResults(packed);
+    assert.deepEqual([...back.ids], [3, 4]);
+    assert.deepEqual([...back.ok], [1, 1]);
+    assert.deepEqual([...back.values], [9, 8, 7]);
+    assert.deepEqual([...back.offsets], [0, 1, 3]);
+    assert.deepEqual([...back.times], [1.5, 2.5, 3.5, 4.5]);
+    const failed = {
+      ...results,
+      ok: Uint8Array.from([1, 0]),
+      errors: [{ name: 'E', message: 'm', kind: 'application' as const }],
+    };
+    assert.equal(packResults(failed), undefined);
+  });
+
+  it('a packed message read from inside a larger buffer, at any offset, reads the same', () => {
+    const packed = packBatch(batch);
+    const larger = new Uint8Array(packed.length + 3);
+    larger.set(packed, 3);
+    assert.deepEqual([...unpackBatch(larger.subarray(3)).ids], [...batch.ids]);
+  });
+
+  it('a truncated or mistaken message is an error, not garbage', () => {
+    const packed = packBatch(batch);
+    assert.throws(
+      () => unpackBatch(packed.subarray(0, packed.length - 1)),
+      /packed batch message .* malformed/,
+    );
+    assert.throws(() => unpackBatch(packed.subarray(0, 8)), /malformed/);
+    assert.throws(() => unpackResults(packed), /packed results message .* malformed/);
   });
 });

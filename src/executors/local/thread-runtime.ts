@@ -1,6 +1,13 @@
-// Workers as worker threads: batches travel by postMessage with their buffers transferred, not copied.
+// Workers as worker threads: batches and results travel by postMessage packed into one buffer each
+// (packed.ts), transferred rather than copied when large.
 import { Worker } from 'node:worker_threads';
-import { THREAD_ENTRY, transferList, type WorkerMessage } from '../../worker/index.ts';
+import {
+  packBatch,
+  THREAD_ENTRY,
+  transferList,
+  unpackResults,
+  type WorkerMessage,
+} from '../../worker/index.ts';
 import type { SpawnOptions, WorkerHandle, WorkerRuntime } from './runtime.ts';
 
 function spawnThread(options: SpawnOptions): WorkerHandle {
@@ -13,7 +20,9 @@ function spawnThread(options: SpawnOptions): WorkerHandle {
     resourceLimits: options.memoryMb === undefined ? undefined : { maxOldGenerationSizeMb: options.memoryMb },
   });
   let error: Error | undefined;
-  worker.on('message', (message: WorkerMessage) => options.onMessage(message));
+  worker.on('message', (message: WorkerMessage | Uint8Array) =>
+    options.onMessage(message instanceof Uint8Array ? unpackResults(message) : message),
+  );
   worker.on('error', (thrown: unknown) => {
     error ??= thrown instanceof Error ? thrown : new Error(String(thrown));
   });
@@ -23,7 +32,10 @@ function spawnThread(options: SpawnOptions): WorkerHandle {
   });
   return {
     id: `thread-${worker.threadId}`,
-    send: (batch) => worker.postMessage(batch, transferList(batch)),
+    send: (batch) => {
+      const packed = packBatch(batch);
+      worker.postMessage(packed, transferList(packed));
+    },
     terminate: async () => {
       worker.ref(); // an idle worker is unref'd, and its end must still be awaited
       await worker.terminate();

@@ -1,0 +1,129 @@
+// Batches and results between the local pool and its worker threads, each packed into one buffer.
+// postMessage clones an object holding five typed arrays at several times the cost of one buffer, on
+// both threads, and for a single job that clone was most of the round trip; a packed message is one
+// copy in and views out. Results that carry errors travel as objects (their fields are arbitrary).
+import { TextDecoder, TextEncoder } from 'node:util';
+import type { BatchMessage, ResultMessage, WireTaskRef } from './protocol.ts';
+
+const BATCH = 1;
+const RESULTS = 2;
+/** kind, count, and two byte lengths: four u32. */
+const HEADER_BYTES = 16;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/**
+ * A batch as one buffer: header, ids (f64), offsets (f64), task indexes (u32, padded to 8), the refs
+ * as JSON, the arguments.
+ */
+export function packBatch(batch: BatchMessage): Uint8Array {
+  const count = batch.ids.length;
+  const refs = encoder.encode(JSON.stringify(batch.refs.map((ref) => [ref.module, ref.name, ref.hash])));
+  const idsAt = HEADER_BYTES;
+  const offsetsAt = idsAt + 8 * count;
+  const tasksAt = offsetsAt + 8 * (count + 1);
+  const refsAt = tasksAt + align8(4 * count);
+  const argsAt = refsAt + refs.length;
+  const bytes = new Uint8Array(argsAt + batch.args.length);
+  const { buffer } = bytes;
+  new Uint32Array(buffer, 0, 4).set([BATCH, count, refs.length, batch.args.length]);
+  new Float64Array(buffer, idsAt, count).set(batch.ids);
+  new Float64Array(buffer, offsetsAt, count + 1).set(batch.offsets);
+  new Uint32Array(buffer, tasksAt, count).set(batch.tasks);
+  bytes.set(refs, refsAt);
+  bytes.set(batch.args, argsAt);
+  return bytes;
+}
+
+/** The batch `packBatch` packed; its arrays are views of `bytes`. */
+export function unpackBatch(message: Uint8Array): BatchMessage {
+  const bytes = aligned(message);
+  const [kind, count, refsLength, argsLength] = header(bytes, BATCH);
+  const { buffer, byteOffset } = bytes;
+  const idsAt = byteOffset + HEADER_BYTES;
+  const offsetsAt = idsAt + 8 * count;
+  const tasksAt = offsetsAt + 8 * (count + 1);
+  const refsAt = tasksAt + align8(4 * count);
+  const argsAt = refsAt + refsLength;
+  if (kind !== BATCH || argsAt + argsLength - byteOffset !== bytes.length) throw malformed('batch');
+  const triples = JSON.parse(decoder.decode(new Uint8Array(buffer, refsAt, refsLength))) as string[][];
+  const refs = triples.map(([module, name, hash]): WireTaskRef => ({
+    module: module!,
+    name: name!,
+    hash: hash!,
+  }));
+  return {
+    type: 'batch',
+    refs,
+    ids: new Float64Array(buffer, idsAt, count),
+    tasks: new Uint32Array(buffer, tasksAt, count),
+    args: new Uint8Array(buffer, argsAt, argsLength),
+    offsets: new Float64Array(buffer, offsetsAt, count + 1),
+  };
+}
+
+/**
+ * Results as one buffer: header, ids, offsets, times (all f64), ok flags (padded to 8), the values.
+ * Undefined when some result is an error: those go as the message object itself.
+ */
+export function packResults(results: ResultMessage): Uint8Array | undefined {
+  if (results.errors.length > 0) return undefined;
+  const count = results.ids.length;
+  const idsAt = HEADER_BYTES;
+  const offsetsAt = idsAt + 8 * count;
+  const timesAt = offsetsAt + 8 * (count + 1);
+  const okAt = timesAt + 16 * count;
+  const valuesAt = okAt + align8(count);
+  const bytes = new Uint8Array(valuesAt + results.values.length);
+  const { buffer } = bytes;
+  new Uint32Array(buffer, 0, 4).set([RESULTS, count, results.values.length, 0]);
+  new Float64Array(buffer, idsAt, count).set(results.ids);
+  new Float64Array(buffer, offsetsAt, count + 1).set(results.offsets);
+  new Float64Array(buffer, timesAt, 2 * count).set(results.times);
+  bytes.set(results.ok, okAt);
+  bytes.set(results.values, valuesAt);
+  return bytes;
+}
+
+/** The results `packResults` packed; their arrays are views of `bytes`. */
+export function unpackResults(message: Uint8Array): ResultMessage {
+  const bytes = aligned(message);
+  const [kind, count, valuesLength] = header(bytes, RESULTS);
+  const { buffer, byteOffset } = bytes;
+  const idsAt = byteOffset + HEADER_BYTES;
+  const offsetsAt = idsAt + 8 * count;
+  const timesAt = offsetsAt + 8 * (count + 1);
+  const okAt = timesAt + 16 * count;
+  const valuesAt = okAt + align8(count);
+  if (kind !== RESULTS || valuesAt + valuesLength - byteOffset !== bytes.length) throw malformed('results');
+  return {
+    type: 'results',
+    ids: new Float64Array(buffer, idsAt, count),
+    ok: new Uint8Array(buffer, okAt, count),
+    values: new Uint8Array(buffer, valuesAt, valuesLength),
+    offsets: new Float64Array(buffer, offsetsAt, count + 1),
+    times: new Float64Array(buffer, timesAt, 2 * count),
+    errors: [],
+  };
+}
+
+/** The header's four u32, after checking the message is at least that long. */
+function header(bytes: Uint8Array, expected: number): [number, number, number, number] {
+  if (bytes.length < HEADER_BYTES) throw malformed(expected === BATCH ? 'batch' : 'results');
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, 4);
+  return [words[0]!, words[1]!, words[2]!, words[3]!];
+}
+
+/** A cloned message owns its buffer from offset 0; a view at an odd offset is copied so f64 views fit. */
+function aligned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
+}
+
+function malformed(what: string): Error {
+  return new Error(
+    `a packed ${what} message from the local pool is malformed (a Baton bug: please report it)`,
+  );
+}
