@@ -1,8 +1,9 @@
 // The shapes an execution works with: its settings, and the nodes of its job tree.
 import type { Store } from '../store/index.ts';
-import type { TaskDef, TaskOptions } from '../task/index.ts';
+import type { TaskDef } from '../task/index.ts';
 import type { JobRunner } from './attempts.ts';
 import type { ChildCallHashes } from './child-hashes.ts';
+import type { PreparedTasks } from './prepared.ts';
 import type { SchedulerEvent } from './events.ts';
 import type { Speculator } from './speculation.ts';
 
@@ -22,10 +23,9 @@ export interface ExecutionSettings {
   store: Store;
   cacheMode: CacheMode;
   dryRun: boolean;
-  /** `-o key=value` from the command line: the highest precedence. */
-  cliOverrides: TaskOptions | undefined;
-  /** Task option defaults from an executor's config section. */
-  executorDefaults(name: string): TaskOptions | undefined;
+  /** Each task's resolved options and hash (executor defaults and `-o` overrides applied). */
+  prepared: PreparedTasks;
+
   runner: JobRunner;
   signal: AbortSignal;
   emit(event: SchedulerEvent): void;

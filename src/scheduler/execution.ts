@@ -3,23 +3,17 @@
 import { hostname } from 'node:os';
 import { decodeValue, encodeArgs, encodeValue } from '../codec/index.ts';
 import { CancelledError, WorkflowError } from '../errors.ts';
-import { callHash, evalHash, hashArgs, taskHash } from '../hash/index.ts';
+import { callHash, evalHash, hashArgs } from '../hash/index.ts';
 import {
   CallExpr,
-  argumentName,
   CatchExpr,
   CondExpr,
   SeqExpr,
-  definitionHash,
   getTask,
   importWorkflow,
   isTask,
   isUnresolved,
-  PLACEMENT_KEYS,
-  resolveTaskOptions,
-  type ResolvedTaskOptions,
   type TaskDef,
-  type TaskOptions,
 } from '../task/index.ts';
 import { runAttempts } from './attempts.ts';
 import type { SchedulerEvent } from './events.ts';
@@ -27,6 +21,7 @@ import type { ExecutionSettings, JobNode } from './execution-types.ts';
 import { toCaughtError, withCallPath } from './call-paths.ts';
 import { ChildCallHashes } from './child-hashes.ts';
 import { preview } from './preview.ts';
+import type { Prepared } from './prepared.ts';
 import { contains, hasExpr, mapExprs } from './values.ts';
 
 export type { CacheMode, ExecutionSettings, JobNode } from './execution-types.ts';
@@ -34,16 +29,11 @@ export type { CacheMode, ExecutionSettings, JobNode } from './execution-types.ts
 /** Stands for a value a dry run would have to compute. */
 export const WOULD_RUN: unique symbol = Symbol('baton.would-run');
 
-interface Prepared {
-  options: ResolvedTaskOptions;
-  taskHash: string;
-  /** The name of each argument in error paths, e.g. `rows` for the first of `train(rows, C)`. */
-  argName: (index: number) => string;
-}
-
 interface CallResult {
   value: unknown;
   callHash: string;
+  /** The hash of the value's stored encoding ('' when a dry run would compute it). */
+  valueHash: string;
 }
 
 const HOST = hostname();
@@ -52,12 +42,22 @@ export class Execution {
   readonly settings: ExecutionSettings;
   private readonly inflight = new Map<string, Promise<CallResult>>();
   private readonly memo = new Map<string, CallResult>();
-  private readonly prepared = new Map<TaskDef, Prepared>();
-  private readonly preparedWithOverrides = new WeakMap<TaskOptions, Map<TaskDef, Prepared>>();
   private readonly recordedTasks = new Set<string>();
 
   constructor(settings: ExecutionSettings) {
     this.settings = settings;
+  }
+
+  /**
+   * Evaluates the expression a run was given; for a task call, with the hash its value is stored
+   * under, so the run's result is not encoded and hashed a second time.
+   */
+  async evaluateRoot(expr: unknown): Promise<{ value: unknown; valueHash: string | undefined }> {
+    if (expr instanceof CallExpr && !this.settings.signal.aborted) {
+      const { value, valueHash } = await this.call(expr, undefined);
+      return { value, valueHash: valueHash || undefined };
+    }
+    return { value: await this.evaluate(expr, undefined), valueHash: undefined };
   }
 
   /** The value of `value` with every expression in it evaluated; `owned` lets it empty arrays as it goes. */
@@ -116,7 +116,7 @@ export class Execution {
   ): Promise<CallResult> {
     const def = isUnresolved(expr.task) ? await loadTask(expr.task) : expr.task;
     if (this.settings.dryRun && contains(args, WOULD_RUN)) return this.wouldRun(def, '', parent);
-    const prepared = this.prepare(def, expr.overrides);
+    const prepared = this.settings.prepared.get(def, expr.overrides);
     let argsHash: string;
     try {
       argsHash = hashArgs(args, prepared.argName);
@@ -142,34 +142,6 @@ export class Execution {
     return promise;
   }
 
-  private prepare(def: TaskDef, overrides: TaskOptions | undefined): Prepared {
-    const cli = this.settings.cliOverrides;
-    let table = this.prepared;
-    if (overrides) {
-      table = this.preparedWithOverrides.get(overrides) ?? new Map();
-      this.preparedWithOverrides.set(overrides, table);
-    }
-    const known = table.get(def);
-    if (known) return known;
-    const chosen = { ...def.options, ...overrides, ...cli };
-    const executorName = typeof chosen.executor === 'string' ? chosen.executor : 'default';
-    const merged = { ...this.settings.executorDefaults(executorName), ...chosen };
-    const options = resolveTaskOptions(merged, `task ${def.name}`);
-    const changesWhatRuns: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(chosen))
-      if (!PLACEMENT_KEYS.has(k) && k !== 'version') changesWhatRuns[k] = v;
-    const versioned = chosen.version !== undefined && chosen.version !== def.options.version;
-    const source = versioned ? `version:${String(chosen.version)}` : def.source;
-    const hash =
-      Object.keys(changesWhatRuns).length === 0 && !versioned
-        ? definitionHash(def)
-        : taskHash(def.name, source, changesWhatRuns);
-    const argName = (index: number) => argumentName(def.fn, index);
-    const result: Prepared = { options, taskHash: hash, argName };
-    table.set(def, result);
-    return result;
-  }
-
   private async runCall(
     def: TaskDef,
     args: readonly unknown[],
@@ -182,8 +154,11 @@ export class Execution {
     const backlog = store.pressure();
     if (backlog) await backlog;
     const node: JobNode = { id: this.settings.newId(), def, parent, args };
-    // A miss the store knows of without reading costs no turn of the event loop.
-    const cached = store.cacheMissKnown?.(key) ? undefined : await this.fromCache(node, prepared, key);
+    // A call that does not read the cache, or a miss the store knows of without reading, costs no
+    // turn of the event loop.
+    const reads =
+      this.settings.cacheMode === 'backend' && prepared.options.cache && !store.cacheMissKnown?.(key);
+    const cached = reads ? await this.fromCache(node, prepared, key) : undefined;
     if (cached) {
       parent?.childCallHashes?.push(cached.callHash);
       return cached;
@@ -276,7 +251,7 @@ export class Execution {
     store.updateJob(node.id, { status: 'done', endedAt: Date.now(), resultHash: valueHash, callHash: call });
     this.emitJob('finished', node, key, prepared.options.executor, outcome.attempt);
     parent?.childCallHashes?.push(call);
-    return { value, callHash: call };
+    return { value, callHash: call, valueHash };
   }
 
   private async fromCache(node: JobNode, prepared: Prepared, key: string): Promise<CallResult | undefined> {
@@ -312,13 +287,13 @@ export class Execution {
         argsPreview: preview(node.args),
       });
     this.emitJob('cached', node, key, prepared.options.executor, 0);
-    return { value: decodeValue(bytes), callHash: entry.callHash };
+    return { value: decodeValue(bytes), callHash: entry.callHash, valueHash: entry.valueHash };
   }
 
   private wouldRun(def: TaskDef, key: string, parent: JobNode | undefined): CallResult {
     const node: JobNode = { id: this.settings.newId(), def, parent, args: undefined };
     this.emitJob('would-run', node, key, '', 0);
-    return { value: WOULD_RUN, callHash: '' };
+    return { value: WOULD_RUN, callHash: '', valueHash: '' };
   }
 
   /** Records a job that failed after its body ran (an expression it returned failed). */

@@ -67,20 +67,34 @@ function write(value: unknown, out: Text, ancestors: Set<object>): void {
   ancestors.delete(value);
 }
 
+/** The text of a short list of scalars (most arguments), without the walk's bookkeeping. */
+function scalarList(values: readonly unknown[], max: number): string | undefined {
+  if (values.length > 16) return undefined;
+  let text = '[';
+  for (let i = 0; i < values.length; i++) {
+    const item = scalar(values[i], max);
+    if (item === undefined) return undefined;
+    text += i === 0 ? item : `,${item}`;
+    if (text.length > max) return text;
+  }
+  return `${text}]`;
+}
+
 /** `value` as JSON (bigints as `"12n"`, expressions as `"<expr>"`), cut to `max` characters with `…`. */
 export function preview(value: unknown, max = 120): string {
-  let text: string;
-  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
-    text = String(value);
-  } else {
-    const out = new Text(max);
-    try {
-      write(value, out, new Set());
-      text = out.parts.join('');
-    } catch (error) {
-      // A toJSON that throws: the value as JavaScript shows it.
-      text = error === FULL ? out.parts.join('') : String(value);
-    }
-  }
+  const list = Array.isArray(value) && !('toJSON' in value) ? scalarList(value, max) : undefined;
+  const text = list ?? walk(value, max);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function walk(value: unknown, max: number): string {
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return String(value);
+  const out = new Text(max);
+  try {
+    write(value, out, new Set());
+    return out.parts.join('');
+  } catch (error) {
+    // A toJSON that throws: the value as JavaScript shows it.
+    return error === FULL ? out.parts.join('') : String(value);
+  }
 }

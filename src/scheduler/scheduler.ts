@@ -15,6 +15,7 @@ import { refusedRun } from './context.ts';
 import type { SchedulerEvent } from './events.ts';
 import { Execution, WOULD_RUN, type CacheMode } from './execution.ts';
 import { Slots } from './limiter.ts';
+import { PreparedTasks } from './prepared.ts';
 import { Speculator, type SpeculationOptions } from './speculation.ts';
 import { unrecorded } from './unrecorded.ts';
 import { watchExecution } from './watch.ts';
@@ -77,8 +78,10 @@ export interface RunSession {
   readonly wouldRun: DryRunReport['wouldRun'];
   readonly cached: number;
   evaluate(expr: unknown): Promise<unknown>;
-  /** Records the run as done with `value` as its result. */
-  finish(value: unknown): void;
+  /** `evaluate`, with the hash of the value's stored encoding when it is a task call's result. */
+  evaluateRoot(expr: unknown): Promise<{ value: unknown; valueHash: string | undefined }>;
+  /** Records the run as done with `value` as its result (stored under `valueHash` when given). */
+  finish(value: unknown, valueHash?: string): void;
   /** Cancels what is in flight, records the failure, and throws `error`. */
   fail(error: unknown): Promise<never>;
   /** Ends a dry run (nothing is recorded). */
@@ -105,6 +108,8 @@ export class Scheduler {
   /** The executors that have started, by name, for the jobs that follow the first. */
   private readonly started = new Map<string, StartedExecutor>();
   private readonly tracked = new Map<string, () => void>();
+  /** Resolved task options and hashes, per set of `-o` overrides (the key `this` stands for none). */
+  private readonly prepared = new WeakMap<object, PreparedTasks>();
 
   constructor(options: SchedulerOptions = {}) {
     this.options = options;
@@ -146,8 +151,9 @@ export class Scheduler {
       options,
     );
     let value: unknown;
+    let valueHash: string | undefined;
     try {
-      value = await session.evaluate(expr);
+      ({ value, valueHash } = await session.evaluateRoot(expr));
     } catch (error) {
       return session.fail(error);
     }
@@ -161,7 +167,7 @@ export class Scheduler {
       session.end();
       return report;
     }
-    session.finish(value);
+    session.finish(value, valueHash);
     return value as R;
   }
 
@@ -191,11 +197,7 @@ export class Scheduler {
       store,
       cacheMode: options.cache ?? 'backend',
       dryRun: options.dryRun ?? false,
-      cliOverrides: options.overrides,
-      executorDefaults: (name) => {
-        const section = config.executors[name];
-        return section ? taskDefaultsFromExecutor(section) : undefined;
-      },
+      prepared: this.preparedTasks(config, options.overrides),
       runner: this.runner(),
       signal: controller.signal,
       emit,
@@ -234,13 +236,14 @@ export class Scheduler {
         return counts.cached;
       },
       evaluate: (expr) => execution.evaluate(expr, undefined),
+      evaluateRoot: (expr) => execution.evaluateRoot(expr),
       end,
-      finish: (value) => {
+      finish: (value, valueHash) => {
         if (recorded) {
           store.updateExecution(id, {
             status: 'done',
             endedAt: Date.now(),
-            resultHash: store.putValue(encodeValue(value)),
+            resultHash: valueHash ?? store.putValue(encodeValue(value)),
           });
         }
         emit({ type: 'execution-finished', executionId: id, taskName, time: Date.now(), status: 'done' });
@@ -283,6 +286,18 @@ export class Scheduler {
    */
   async flush(): Promise<void> {
     if (this.storeOpened) await (await this.storeOpened).flush();
+  }
+
+  private preparedTasks(config: BatonConfig, overrides: TaskOptions | undefined): PreparedTasks {
+    let prepared = this.prepared.get(overrides ?? this);
+    if (!prepared) {
+      const defaults = (name: string) => {
+        const section = config.executors[name];
+        return section ? taskDefaultsFromExecutor(section) : undefined;
+      };
+      this.prepared.set(overrides ?? this, (prepared = new PreparedTasks(defaults, overrides)));
+    }
+    return prepared;
   }
 
   /** Stops the executors and closes the store this scheduler opened. */
