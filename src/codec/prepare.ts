@@ -9,7 +9,7 @@ import {
   typedArrayKind,
 } from '../hash/index.ts';
 import { defineOwn, errorParts } from './error-parts.ts';
-import { codecFor } from './registry.ts';
+import { codecFor, packArray } from './registry.ts';
 import { K_CODEC, K_ERROR, K_FLOAT16, K_NEG_ZERO, K_OBJECT, K_STRING16, Tagged } from './wire.ts';
 
 const ARRAY = 0;
@@ -174,6 +174,12 @@ export function rewrite(value: unknown, memo: Map<object, unknown>): unknown {
       const items = value as unknown[];
       // Only primitives that travel as they are: the array itself can go, identity and all.
       if (holdsOnlyExactPrimitives(items)) return items;
+      // A fan-out's calls of one task: one value for the whole array instead of one per call.
+      const packed = packArray(items);
+      if (packed) {
+        memo.set(value, IN_PROGRESS);
+        return remember(memo, value, new Tagged([K_CODEC, packed.tag, rewrite(packed.data, memo)]));
+      }
       const copy: unknown[] = new Array(items.length);
       memo.set(value, copy);
       for (let i = 0; i < items.length; i++) copy[i] = rewriteAt(items[i], memo, i);

@@ -12,10 +12,22 @@ export interface ValueCodec<T> {
   fromData(data: unknown): T;
 }
 
+/**
+ * A compact form for whole arrays of one kind of codec value (Baton's own: a fan-out's calls of one
+ * task). The array travels as `pack`'s data under `tag`, and `unpack` gives the array back.
+ */
+export interface ArrayPacker {
+  tag: string;
+  /** Data standing for all of `items`, or undefined when they are not the kind this packer packs. */
+  pack(items: readonly unknown[]): unknown;
+  unpack(data: unknown): unknown[];
+}
+
 interface CodecTable {
   byTag: Map<string, ValueCodec<unknown>>;
   /** In registration order: the first codec whose `is` accepts a value encodes it. */
   list: ValueCodec<unknown>[];
+  packers?: ArrayPacker[];
 }
 
 const KEY = Symbol.for('baton.value-codecs');
@@ -51,6 +63,37 @@ export function registerValueCodec<T>(codec: ValueCodec<T>): void {
   if (previous) list[list.indexOf(previous)] = entry;
   else list.push(entry);
   byTag.set(codec.tag, entry);
+}
+
+/**
+ * Registers an array packer (internal to Baton). Its tag decodes like a codec's; registering a tag
+ * again replaces the earlier packer.
+ */
+export function registerArrayPacker(packer: ArrayPacker): void {
+  const current = table();
+  const packers = (current.packers ??= []);
+  const index = packers.findIndex((known) => known.tag === packer.tag);
+  if (index >= 0) packers[index] = packer;
+  else packers.push(packer);
+  current.byTag.set(packer.tag, {
+    tag: packer.tag,
+    is: (_value: unknown): _value is unknown => false,
+    toData: () => {
+      throw new Error(`values of tag "${packer.tag}" are only written by its array packer`);
+    },
+    fromData: (data) => packer.unpack(data),
+  });
+}
+
+/** The packed form of a whole array, when a packer takes it. */
+export function packArray(items: readonly unknown[]): { tag: string; data: unknown } | undefined {
+  const packers = table().packers;
+  if (!packers) return undefined;
+  for (const packer of packers) {
+    const data = packer.pack(items);
+    if (data !== undefined) return { tag: packer.tag, data };
+  }
+  return undefined;
 }
 
 /** The codec that encodes `value`, if any. */
