@@ -1,10 +1,14 @@
 // Benchmark 5: one trivial task's round trip (call to result) on a warm threads executor, beside a
 // single Piscina run() of the same function.
 //   node --conditions=baton-source bench/round-trip.ts [rounds]
+//   node --conditions=baton-source bench/round-trip.ts [rounds] --baton-only   # Baton's latencies alone,
+//     without Piscina's blocks in between: for comparing two versions of Baton run one after another
 import { median, percentile, piscinaPool, report, schedulerIn, benchProject } from './harness.ts';
 import { inc } from './workflow.ts';
+import type { Scheduler } from '../src/index.ts';
 
-const ROUNDS = Number(process.argv[2] ?? 2000);
+const batonOnly = process.argv.includes('--baton-only');
+const ROUNDS = Number(process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 2000);
 const WARMUP = 200;
 
 const BLOCK = 100;
@@ -17,6 +21,7 @@ const BLOCK = 100;
 async function latencies(
   piscinaOnce: (i: number) => Promise<number>,
   batonOnce: (i: number) => Promise<number>,
+  scheduler: Scheduler,
 ) {
   const piscina: number[] = [];
   const baton: number[] = [];
@@ -37,12 +42,26 @@ async function latencies(
   return { piscina, baton };
 }
 
+if (batonOnly) {
+  const scheduler = schedulerIn(benchProject());
+  const { baton } = await latencies(
+    async (i) => i + 1,
+    (i) => scheduler.run(inc(i), { cache: 'none' }),
+    scheduler,
+  );
+  await scheduler.close();
+  const us = (p: number) => `${percentile(baton, p).toFixed(0)} µs`;
+  console.log(`Baton alone: p50 ${us(50)}, p90 ${us(90)} (${ROUNDS} rounds after ${WARMUP} warm-up)`);
+  process.exit(0);
+}
+
 const pool = piscinaPool();
 // Cache none: every round really runs the task (its provenance written behind it), none is served from the cache.
 const scheduler = schedulerIn(benchProject());
 const { piscina, baton } = await latencies(
   (i) => pool.run(i, { name: 'inc' }) as Promise<number>,
   (i) => scheduler.run(inc(i), { cache: 'none' }),
+  scheduler,
 );
 await pool.destroy();
 await scheduler.close();
