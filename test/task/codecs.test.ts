@@ -45,7 +45,7 @@ test('a large fan-out travels packed, and comes back call for call, arguments of
   for (let i = 0; i < 40; i++) {
     assert.ok(back[i] instanceof CallExpr);
     assert.equal(back[i]!.task, many.def);
-    assert.deepEqual(back[i]!.args, calls[i]!.args);
+    assert.deepEqual(back[i]!.args, (calls[i] as CallExpr<number>).args);
   }
   assert.ok(Object.is(back[9]!.args[1], odd[2]), 'NaN stays NaN');
   assert.ok(Object.is(back[15]!.args[1], -0), '-0 stays -0');
