@@ -41,6 +41,23 @@ describe('kubernetes executor (fake API server, pods as local processes)', () =>
     assert.equal(fake.count('log pods'), 1);
   });
 
+  test('a call past its memory limit is killed (OOMKilled) and fails with OutOfMemoryError and its log', async (t) => {
+    const { fake, baton } = await cluster(t, s3);
+    const r = await baton(['run', 'wf.ts', 'hog']);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /OutOfMemoryError: the Kubernetes cluster killed the job for using more than its memory limit of 0\.5 GiB/,
+    );
+    assert.match(r.stderr, /taking memory/, 'the pod log tail comes with it');
+    const [created] = fake.created;
+    assert.equal(created?.job.spec.template.spec?.containers[0]?.resources?.limits?.memory, '512Mi');
+    const pod = fake.store.allPods()[0];
+    assert.equal(pod?.status.containerStatuses?.[0]?.state.terminated?.reason, 'OOMKilled');
+    assert.equal(pod?.status.containerStatuses?.[0]?.state.terminated?.exitCode, 137);
+    assert.equal(fake.node.started, 1, 'a memory kill is not retried');
+  });
+
   test('a call over its time limit is stopped and fails with TimeoutError; its pod is gone', async (t) => {
     const { fake, baton } = await cluster(t, s3);
     const r = await baton(['run', 'wf.ts', 'sleepy']);

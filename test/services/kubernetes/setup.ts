@@ -63,6 +63,17 @@ export const sleepy = task('sleepy', async () => {
 export const whoami = task('whoami', () => process.env.BATON_TEST_TOKEN ?? 'no token', k8s);
 
 export const render = task('render', () => 'rendered', { ...k8s, gpus: 1 });
+
+// Takes 16 MB more every 10 ms, up to 2 GB: far past its 0.5 GiB limit unless it is stopped there.
+export const hog = task('hog', async () => {
+  console.log('taking memory');
+  const held = [];
+  for (let i = 0; i < 128; i++) {
+    held.push(Buffer.alloc(16 * 1024 * 1024, 1));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return held.length;
+}, { ...k8s, memory: 0.5 });
 `;
 
 export interface Cluster {

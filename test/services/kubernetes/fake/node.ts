@@ -2,8 +2,10 @@
 // pods at once), and its kubelet runs each pod's container as a local process with the container's
 // command, arguments and environment (secret references resolved), keeps the pod's log, and reports
 // the container's exit as the pod's phase. The image is not pulled: the process runs on this machine.
+// A container's memory limit is kept as the cgroup would: a process whose resident memory passes it
+// is killed, and its container terminates with reason OOMKilled and exit code 137.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from './objects.ts';
@@ -11,6 +13,39 @@ import { now, type Container, type PodObject } from './types.ts';
 
 /** Bytes of log kept per pod (the kubelet rotates; the tail is what matters). */
 const LOG_BYTES = 1024 * 1024;
+/** How often a container's resident memory is compared with its limit. */
+const MEMORY_POLL_MS = 25;
+
+const QUANTITY_UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+/** Bytes of a memory quantity (`512Mi`, `1G`, `1048576`); undefined when there is none. */
+export function memoryBytes(quantity: string | undefined): number | undefined {
+  if (quantity === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(quantity);
+  if (!match) throw new Error(`the fake kubelet cannot read the memory quantity ${quantity}`);
+  return Number(match[1]) * QUANTITY_UNITS[match[2] ?? '']!;
+}
+
+/** The resident memory of a process, in bytes (0 once it is gone). */
+function residentBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kib === undefined ? 0 : Number(kib) * 1024;
+  } catch {
+    return 0;
+  }
+}
 
 interface Running {
   pod: PodObject;
@@ -148,11 +183,26 @@ export class Node {
     child.stdout!.on('data', append);
     child.stderr!.on('data', append);
     const startedAt = now();
+    const limit = memoryBytes(container.resources?.limits?.memory);
+    let oomKilled = false;
+    const watchMemory =
+      limit === undefined
+        ? undefined
+        : setInterval(() => {
+            if (oomKilled || residentBytes(child.pid!) <= limit) return;
+            oomKilled = true;
+            try {
+              process.kill(-child.pid!, 'SIGKILL');
+            } catch {
+              // already gone
+            }
+          }, MEMORY_POLL_MS);
     const exited = new Promise<void>((resolve) => {
       child.on('error', (error) => {
         append(Buffer.from(`exec: ${error.message}\n`));
       });
       child.on('close', (code, signal) => {
+        clearInterval(watchMemory);
         this.running.delete(name);
         const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
         pod.status.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
@@ -161,7 +211,7 @@ export class Node {
           terminated: {
             exitCode,
             ...(signal ? { signal: constants.signals[signal] } : {}),
-            reason: exitCode === 0 ? 'Completed' : 'Error',
+            reason: oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error',
             startedAt,
             finishedAt: now(),
           },
