@@ -15,6 +15,26 @@ const decoder = new TextDecoder();
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
+/** Where each part of a packed batch starts, from the start of the message; `end` is its length. */
+function batchLayout(count: number, refsLength: number, argsLength: number) {
+  const idsAt = HEADER_BYTES;
+  const offsetsAt = idsAt + 8 * count;
+  const tasksAt = offsetsAt + 8 * (count + 1);
+  const refsAt = tasksAt + align8(4 * count);
+  const argsAt = refsAt + refsLength;
+  return { idsAt, offsetsAt, tasksAt, refsAt, argsAt, end: argsAt + argsLength };
+}
+
+/** Where each part of packed results starts, from the start of the message; `end` is its length. */
+function resultsLayout(count: number, valuesLength: number) {
+  const idsAt = HEADER_BYTES;
+  const offsetsAt = idsAt + 8 * count;
+  const timesAt = offsetsAt + 8 * (count + 1);
+  const okAt = timesAt + 16 * count;
+  const valuesAt = okAt + align8(count);
+  return { idsAt, offsetsAt, timesAt, okAt, valuesAt, end: valuesAt + valuesLength };
+}
+
 /**
  * A batch as one buffer: header, ids (f64), offsets (f64), task indexes (u32, padded to 8), the refs
  * as JSON, the arguments.
@@ -22,12 +42,12 @@ const align8 = (n: number): number => (n + 7) & ~7;
 export function packBatch(batch: BatchMessage): Uint8Array {
   const count = batch.ids.length;
   const refs = encoder.encode(JSON.stringify(batch.refs.map((ref) => [ref.module, ref.name, ref.hash])));
-  const idsAt = HEADER_BYTES;
-  const offsetsAt = idsAt + 8 * count;
-  const tasksAt = offsetsAt + 8 * (count + 1);
-  const refsAt = tasksAt + align8(4 * count);
-  const argsAt = refsAt + refs.length;
-  const bytes = new Uint8Array(argsAt + batch.args.length);
+  const { idsAt, offsetsAt, tasksAt, refsAt, argsAt, end } = batchLayout(
+    count,
+    refs.length,
+    batch.args.length,
+  );
+  const bytes = new Uint8Array(end);
   const { buffer } = bytes;
   new Uint32Array(buffer, 0, 4).set([BATCH, count, refs.length, batch.args.length]);
   new Float64Array(buffer, idsAt, count).set(batch.ids);
@@ -42,14 +62,12 @@ export function packBatch(batch: BatchMessage): Uint8Array {
 export function unpackBatch(message: Uint8Array): BatchMessage {
   const bytes = aligned(message);
   const [kind, count, refsLength, argsLength] = header(bytes, BATCH);
-  const { buffer, byteOffset } = bytes;
-  const idsAt = byteOffset + HEADER_BYTES;
-  const offsetsAt = idsAt + 8 * count;
-  const tasksAt = offsetsAt + 8 * (count + 1);
-  const refsAt = tasksAt + align8(4 * count);
-  const argsAt = refsAt + refsLength;
-  if (kind !== BATCH || argsAt + argsLength - byteOffset !== bytes.length) throw malformed('batch');
-  const triples = JSON.parse(decoder.decode(new Uint8Array(buffer, refsAt, refsLength))) as string[][];
+  const layout = batchLayout(count, refsLength, argsLength);
+  if (kind !== BATCH || layout.end !== bytes.length) throw malformed('batch');
+  const { buffer, byteOffset: at } = bytes;
+  const triples = JSON.parse(
+    decoder.decode(new Uint8Array(buffer, at + layout.refsAt, refsLength)),
+  ) as string[][];
   const refs = triples.map(([module, name, hash]): WireTaskRef => ({
     module: module!,
     name: name!,
@@ -58,10 +76,10 @@ export function unpackBatch(message: Uint8Array): BatchMessage {
   return {
     type: 'batch',
     refs,
-    ids: new Float64Array(buffer, idsAt, count),
-    tasks: new Uint32Array(buffer, tasksAt, count),
-    args: new Uint8Array(buffer, argsAt, argsLength),
-    offsets: new Float64Array(buffer, offsetsAt, count + 1),
+    ids: new Float64Array(buffer, at + layout.idsAt, count),
+    tasks: new Uint32Array(buffer, at + layout.tasksAt, count),
+    args: new Uint8Array(buffer, at + layout.argsAt, argsLength),
+    offsets: new Float64Array(buffer, at + layout.offsetsAt, count + 1),
   };
 }
 
@@ -72,12 +90,8 @@ export function unpackBatch(message: Uint8Array): BatchMessage {
 export function packResults(results: ResultMessage): Uint8Array | undefined {
   if (results.errors.length > 0) return undefined;
   const count = results.ids.length;
-  const idsAt = HEADER_BYTES;
-  const offsetsAt = idsAt + 8 * count;
-  const timesAt = offsetsAt + 8 * (count + 1);
-  const okAt = timesAt + 16 * count;
-  const valuesAt = okAt + align8(count);
-  const bytes = new Uint8Array(valuesAt + results.values.length);
+  const { idsAt, offsetsAt, timesAt, okAt, valuesAt, end } = resultsLayout(count, results.values.length);
+  const bytes = new Uint8Array(end);
   const { buffer } = bytes;
   new Uint32Array(buffer, 0, 4).set([RESULTS, count, results.values.length, 0]);
   new Float64Array(buffer, idsAt, count).set(results.ids);
@@ -92,20 +106,16 @@ export function packResults(results: ResultMessage): Uint8Array | undefined {
 export function unpackResults(message: Uint8Array): ResultMessage {
   const bytes = aligned(message);
   const [kind, count, valuesLength] = header(bytes, RESULTS);
-  const { buffer, byteOffset } = bytes;
-  const idsAt = byteOffset + HEADER_BYTES;
-  const offsetsAt = idsAt + 8 * count;
-  const timesAt = offsetsAt + 8 * (count + 1);
-  const okAt = timesAt + 16 * count;
-  const valuesAt = okAt + align8(count);
-  if (kind !== RESULTS || valuesAt + valuesLength - byteOffset !== bytes.length) throw malformed('results');
+  const layout = resultsLayout(count, valuesLength);
+  if (kind !== RESULTS || layout.end !== bytes.length) throw malformed('results');
+  const { buffer, byteOffset: at } = bytes;
   return {
     type: 'results',
-    ids: new Float64Array(buffer, idsAt, count),
-    ok: new Uint8Array(buffer, okAt, count),
-    values: new Uint8Array(buffer, valuesAt, valuesLength),
-    offsets: new Float64Array(buffer, offsetsAt, count + 1),
-    times: new Float64Array(buffer, timesAt, 2 * count),
+    ids: new Float64Array(buffer, at + layout.idsAt, count),
+    ok: new Uint8Array(buffer, at + layout.okAt, count),
+    values: new Uint8Array(buffer, at + layout.valuesAt, valuesLength),
+    offsets: new Float64Array(buffer, at + layout.offsetsAt, count + 1),
+    times: new Float64Array(buffer, at + layout.timesAt, 2 * count),
     errors: [],
   };
 }

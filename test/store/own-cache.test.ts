@@ -49,6 +49,25 @@ for (const mode of MODES) {
   });
 }
 
+/** Another process, with its own connection to `path`, commits a new cache entry. */
+async function commitElsewhere(path: string, writerThread: boolean) {
+  const other = fileStore(path, writerThread);
+  await other.open();
+  const theirs = cacheEntry({ evalHash: randomHash() });
+  other.putCache(theirs);
+  await other.close();
+  return theirs;
+}
+
+/** After `mine` commits something of its own, it looks the other process's entry up and finds it. */
+async function findsAfterNextCommit(mine: Store, theirs: ReturnType<typeof cacheEntry>): Promise<void> {
+  mine.putExecution(execution());
+  await mine.flush();
+  assert.equal(mine.cacheMissKnown?.(theirs.evalHash), false);
+  assert.deepEqual(await mine.getCache(theirs.evalHash), theirs);
+  await mine.close();
+}
+
 for (const writerThread of [true, false]) {
   const mode = writerThread ? 'writer thread' : 'same thread';
   describe(`cache entries of other connections (${mode})`, () => {
@@ -70,16 +89,8 @@ for (const writerThread of [true, false]) {
       const path = join(await tempDir(), 'baton.db');
       const mine = fileStore(path, writerThread);
       await mine.open();
-      const other = fileStore(path, writerThread);
-      await other.open();
-      const theirs = cacheEntry({ evalHash: randomHash() });
-      other.putCache(theirs);
-      await other.close();
-      mine.putExecution(execution());
-      await mine.flush();
-      assert.equal(mine.cacheMissKnown?.(theirs.evalHash), false);
-      assert.deepEqual(await mine.getCache(theirs.evalHash), theirs);
-      await mine.close();
+      const theirs = await commitElsewhere(path, writerThread);
+      await findsAfterNextCommit(mine, theirs);
     });
 
     test('an entry another process commits between two commits of this store is found after the second', async () => {
@@ -88,16 +99,8 @@ for (const writerThread of [true, false]) {
       await mine.open();
       mine.putCache(cacheEntry({ evalHash: randomHash() }));
       await mine.flush();
-      const other = fileStore(path, writerThread);
-      await other.open();
-      const theirs = cacheEntry({ evalHash: randomHash() });
-      other.putCache(theirs);
-      await other.close();
-      mine.putExecution(execution());
-      await mine.flush();
-      assert.equal(mine.cacheMissKnown?.(theirs.evalHash), false);
-      assert.deepEqual(await mine.getCache(theirs.evalHash), theirs);
-      await mine.close();
+      const theirs = await commitElsewhere(path, writerThread);
+      await findsAfterNextCommit(mine, theirs);
     });
   });
 }
