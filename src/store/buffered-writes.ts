@@ -2,7 +2,7 @@
 // batches behind the caller. SQLite and PostgreSQL differ in how a batch is committed, not here.
 import type { CacheEntry, ExecutionRecord, JobRecord, TaskRecord } from './types.ts';
 import type { ValueBlobs } from './value-blobs.ts';
-import { valueHash } from './value-files.ts';
+import { IDENTITY_MAX_BYTES, valueHash } from './value-names.ts';
 import type { WriteBuffer } from './write-buffer.ts';
 
 export abstract class BufferedWrites {
@@ -60,11 +60,13 @@ export abstract class BufferedWrites {
 
   /**
    * Stores `bytes` by hash: above `inlineLimit` in `blobs` (when there are any), else queued for the
-   * database. Returns the hash at once; the write follows.
+   * database; a value small enough to be its own name is not stored at all. Returns the hash at once;
+   * the write follows.
    */
   protected queueValue(bytes: Uint8Array, blobs: ValueBlobs | undefined, inlineLimit: number): string {
     const buffer = this.liveBuffer();
     const hash = valueHash(bytes);
+    if (bytes.byteLength <= IDENTITY_MAX_BYTES) return hash;
     if (blobs && bytes.byteLength > inlineLimit) {
       blobs.write(hash, bytes);
     } else if (!buffer.queue.values.has(hash)) {

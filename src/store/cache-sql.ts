@@ -2,6 +2,7 @@
 // both databases (PostgreSQL numbers them, see `numbered`). Text columns compare bytewise in both,
 // so an eval-hash prefix is a range on the primary key.
 import type { CacheFilter, CollectOptions } from './types.ts';
+import { identitySizeSql, isIdentitySql } from './value-names.ts';
 
 // Sorts after any text that starts with the prefix.
 const MAX_CHAR = '\u{10FFFF}';
@@ -36,7 +37,9 @@ export function listEntries(filter: CacheFilter, limit: number, offset: number):
   const w = where(filter);
   return {
     text:
-      `SELECT c.*, j.task_name AS task_name, v.size AS size FROM ${ENTRIES} ` +
+      `SELECT c.*, j.task_name AS task_name, ` +
+      `CASE WHEN ${isIdentitySql('c.value_hash')} THEN ${identitySizeSql('c.value_hash')} ELSE v.size END AS size ` +
+      `FROM ${ENTRIES} ` +
       `LEFT JOIN "values" v ON v.hash = c.value_hash ${w.text} ` +
       'ORDER BY c.created_at DESC, c.eval_hash LIMIT ? OFFSET ?',
     params: [...w.params, limit, offset],
@@ -48,12 +51,16 @@ export function countEntries(filter: CacheFilter): Sql {
   return { text: `SELECT count(*) AS n FROM ${ENTRIES} ${w.text}`, params: w.params };
 }
 
-/** Bytes of the distinct values the matching entries point at. */
+/** Bytes of the distinct values the matching entries point at, the stored ones and those named by their bytes. */
 export function entryBytes(filter: CacheFilter): Sql {
   const w = where(filter);
+  const chosen = `SELECT c.value_hash AS value_hash FROM ${ENTRIES} ${w.text}`;
+  const named = `SELECT DISTINCT value_hash FROM (${chosen}) chosen WHERE ${isIdentitySql('value_hash')}`;
   return {
-    text: `SELECT coalesce(sum(size), 0) AS bytes FROM "values" WHERE hash IN (SELECT c.value_hash FROM ${ENTRIES} ${w.text})`,
-    params: w.params,
+    text:
+      `SELECT (SELECT coalesce(sum(size), 0) FROM "values" WHERE hash IN (${chosen})) + ` +
+      `(SELECT coalesce(sum(${identitySizeSql('value_hash')}), 0) FROM (${named}) named) AS bytes`,
+    params: [...w.params, ...w.params],
   };
 }
 

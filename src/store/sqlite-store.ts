@@ -28,7 +28,8 @@ import type {
   TaskRecord,
 } from './types.ts';
 import type { ValueBlobListener, ValueBlobs } from './value-blobs.ts';
-import { isValueHash, valueHash, ValueFiles } from './value-files.ts';
+import { ValueFiles } from './value-files.ts';
+import { identityBytes, isValueHash, valueHash } from './value-names.ts';
 import { WriteBuffer } from './write-buffer.ts';
 
 export interface SqliteStoreOptions {
@@ -240,7 +241,7 @@ export class SqliteStore extends BufferedWrites implements Store {
 
   async getValue(hash: string): Promise<Uint8Array | undefined> {
     const { buffer, queries, files } = this.live();
-    if (!isValueHash(hash)) return undefined;
+    if (!isValueHash(hash)) return identityBytes(hash);
     const queued = buffer.value(hash);
     if (queued) return new Uint8Array(queued);
     let bytes = queries.selectValue(hash)?.data ?? undefined;
@@ -261,7 +262,7 @@ export class SqliteStore extends BufferedWrites implements Store {
 
   async hasValue(hash: string): Promise<boolean> {
     const { buffer, queries, files } = this.live();
-    if (!isValueHash(hash)) return false;
+    if (!isValueHash(hash)) return identityBytes(hash) !== undefined;
     if (buffer.value(hash) || queries.selectValue(hash)?.data) return true;
     return files.exists(hash);
   }

@@ -1,20 +1,7 @@
 // Values too large for the database: one file per value at `<dir>/<first two hex digits>/<hash>`.
-import { hash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ValueBlobListener, ValueBlobs } from './value-blobs.ts';
-
-const VALUE_HASH = /^[0-9a-f]{64}$/;
-
-/** The sha256 of the bytes, in lowercase hex: the name of a value. */
-export function valueHash(bytes: Uint8Array): string {
-  return hash('sha256', bytes, 'hex');
-}
-
-/** Whether a string can be a value hash (and so is safe to use as a file name). */
-export function isValueHash(value: string): boolean {
-  return VALUE_HASH.test(value);
-}
 
 /** What happens when a started write ends. */
 export type ValueFileListener = ValueBlobListener;

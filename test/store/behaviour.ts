@@ -137,11 +137,11 @@ export function storeBehaviour(name: string, open: StoreFactory): void {
 
     test('values small and large read back byte for byte; hasValue knows them; unknown hashes are undefined', async (t) => {
       const { store } = await open(t, { inlineLimit: 1000 });
-      const small = new TextEncoder().encode('hello');
+      const small = new TextEncoder().encode('hello, a value longer than its hash');
       const large = new Uint8Array(300_000).map((_, i) => i % 251);
       const smallHash = store.putValue(small);
       const largeHash = store.putValue(large);
-      assert.equal(smallHash, '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
+      assert.equal(smallHash, '5e937c72d3b206de5598fcca387ad17f3dee62c6f7147a277c6760f730ccbe6e');
       await store.flush();
       assert.deepEqual(await store.getValue(smallHash), small);
       assert.deepEqual(await store.getValue(largeHash), large);
@@ -153,15 +153,38 @@ export function storeBehaviour(name: string, open: StoreFactory): void {
       // A store without a value store of its own keeps even large values inside the database.
       const inside = info.valuesLocation === undefined;
       assert.equal(info.counts.inlineValues, inside ? 2 : 1);
-      assert.equal(info.counts.inlineBytes, inside ? 300_005 : 5);
+      assert.equal(info.counts.inlineBytes, inside ? 300_000 + small.byteLength : small.byteLength);
       await store.close();
+    });
+
+    test('a value of at most 32 bytes is named by its bytes, stored nowhere, and reads back after a reopen', async (t) => {
+      const { store, reopen } = await open(t, {});
+      const tiny = new TextEncoder().encode('hello');
+      const name = store.putValue(tiny);
+      assert.equal(name, '=68656c6c6f');
+      const longest = new Uint8Array(32).fill(0xab);
+      assert.equal(store.putValue(longest), `=${'ab'.repeat(32)}`);
+      assert.match(store.putValue(new Uint8Array(33)), /^[0-9a-f]{64}$/);
+      assert.deepEqual(await store.getValue(name), tiny);
+      assert.equal(await store.hasValue(name), true);
+      await store.close();
+      const again = await reopen();
+      assert.deepEqual(await again.getValue(name), tiny);
+      assert.deepEqual(await again.getValue('='), new Uint8Array(0));
+      // Only the 33-byte value has a row.
+      assert.equal((await again.info()).counts.values, 1);
+      for (const malformed of ['=6', '=zz', `=${'00'.repeat(33)}`, '68656c6c6f']) {
+        assert.equal(await again.getValue(malformed), undefined, malformed);
+        assert.equal(await again.hasValue(malformed), false, malformed);
+      }
+      await again.close();
     });
 
     test('everything written survives close() and a reopen, and info() counts it', async (t) => {
       const { store, reopen } = await open(t, {});
       const exec = execution({ status: 'done', endedAt: 1_700_000_009_000 });
       const jobs = [job(exec.id, { status: 'done' }), job(exec.id, { status: 'cached' })];
-      const value = store.putValue(new TextEncoder().encode('result'));
+      const value = store.putValue(new TextEncoder().encode('a result longer than thirty-two bytes'));
       store.putExecution(exec);
       for (const rec of jobs) store.putJob(rec);
       store.putTask(task());
@@ -172,7 +195,10 @@ export function storeBehaviour(name: string, open: StoreFactory): void {
       assert.deepEqual(withoutCounts(await again.getExecution(exec.id)), exec);
       assert.deepEqual(await again.listJobs(exec.id), jobs);
       assert.deepEqual(await again.getCache(entry.evalHash), entry);
-      assert.deepEqual(await again.getValue(value), new TextEncoder().encode('result'));
+      assert.deepEqual(
+        await again.getValue(value),
+        new TextEncoder().encode('a result longer than thirty-two bytes'),
+      );
       const info = await again.info();
       assert.equal(info.schemaVersion, info.latestVersion);
       assert.deepEqual(

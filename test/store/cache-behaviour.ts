@@ -73,6 +73,30 @@ export function cacheBehaviour(name: string, open: StoreFactory): void {
       await store.close();
     });
 
+    test('listCache gives a value named by its bytes its size, and counts it once in the totals', async (t) => {
+      const { store } = await open(t, {});
+      await cached(store);
+      const tiny = store.putValue(bytes(6, 12));
+      store.putCache(cacheEntry({ evalHash: sha('4'), valueHash: tiny, createdAt: 4_000 }));
+      store.putCache(cacheEntry({ evalHash: sha('5'), valueHash: tiny, createdAt: 5_000 }));
+      await store.flush();
+      const all = await store.listCache();
+      assert.deepEqual(
+        all.entries.slice(0, 2).map((e) => [e.evalHash, e.size]),
+        [
+          [sha('5'), 12],
+          [sha('4'), 12],
+        ],
+      );
+      assert.equal(all.bytes, 5_112);
+      assert.deepEqual(await store.getValue(tiny), bytes(6, 12));
+      assert.deepEqual(await store.collectValues({ createdBefore: LATER(), dryRun: true }), {
+        values: 0,
+        bytes: 0,
+      });
+      await store.close();
+    });
+
     test('removeCache removes exactly the matching entries', async (t) => {
       const { store } = await open(t, {});
       await cached(store);
@@ -91,19 +115,19 @@ export function cacheBehaviour(name: string, open: StoreFactory): void {
       const { store } = await open(t, { inlineLimit: 1_000 });
       const { small, large } = await cached(store);
       const result = store.putValue(bytes(3, 2_000));
-      const orphanSmall = store.putValue(bytes(4, 10));
+      const orphanSmall = store.putValue(bytes(4, 40));
       const orphanLarge = store.putValue(bytes(5, 3_000));
       store.putExecution(execution({ status: 'done', endedAt: 1_700_000_000_500, resultHash: result }));
       await store.flush();
 
       const dry = await store.collectValues({ createdBefore: LATER(), dryRun: true });
-      assert.deepEqual(dry, { values: 2, bytes: 3_010 });
+      assert.deepEqual(dry, { values: 2, bytes: 3_040 });
       assert.ok(await store.hasValue(orphanLarge), 'a dry run removes nothing');
 
       const recent = await store.collectValues({ createdBefore: Date.now() - 60_000 });
       assert.deepEqual(recent, { values: 0, bytes: 0 }, 'values newer than the cut-off are kept');
 
-      assert.deepEqual(await store.collectValues({ createdBefore: LATER() }), { values: 2, bytes: 3_010 });
+      assert.deepEqual(await store.collectValues({ createdBefore: LATER() }), { values: 2, bytes: 3_040 });
       assert.equal(await store.hasValue(orphanSmall), false);
       assert.equal(await store.hasValue(orphanLarge), false);
       for (const kept of [small, large, result]) assert.ok(await store.hasValue(kept));

@@ -17,10 +17,13 @@ async function twoStores(): Promise<{ from: Store; to: Store; fromDir: string }>
   };
 }
 
+// Above 32 bytes, so it has a row of its own (a shorter value is named by its bytes).
+const SMALL = 'a small result, stored in the database';
+
 /** One finished execution with two computed calls (one result large enough for a value file) and a cache hit. */
 function seed(store: Store) {
   const exec = execution({ status: 'done', endedAt: 1_700_000_005_000 });
-  const small = store.putValue(new TextEncoder().encode('small result'));
+  const small = store.putValue(new TextEncoder().encode(SMALL));
   const large = store.putValue(new Uint8Array(100_000).fill(9));
   const jobs = [
     job(exec.id, { evalHash: sha('1'), status: 'done', resultHash: small, taskHash: task().hash }),
@@ -51,7 +54,7 @@ test('a transfer copies executions, jobs, tasks, values and cache entries; the t
     tasks: 1,
     cacheEntries: 2,
     values: 2,
-    bytes: 100_000 + 'small result'.length,
+    bytes: 100_000 + SMALL.length,
     missingValues: 0,
   });
   assert.deepEqual(withoutCounts(await to.getExecution(exec.id)), exec);
@@ -59,6 +62,24 @@ test('a transfer copies executions, jobs, tasks, values and cache entries; the t
   assert.deepEqual(await to.getTask(task().hash), task());
   assert.equal((await to.getCache(sha('2')))?.valueHash, large);
   assert.deepEqual(await to.getValue(large), new Uint8Array(100_000).fill(9));
+  await Promise.all([from.close(), to.close()]);
+});
+
+test('a value named by its bytes is not copied, and the target serves its cache entry', async () => {
+  const { from, to } = await twoStores();
+  const exec = execution({ status: 'done', endedAt: 1_700_000_005_000 });
+  const tiny = from.putValue(new TextEncoder().encode('tiny'));
+  const computed = job(exec.id, { evalHash: sha('7'), status: 'done', resultHash: tiny });
+  from.putExecution(exec);
+  from.putJob(computed);
+  from.putCache(
+    cacheEntry({ evalHash: sha('7'), valueHash: tiny, jobId: computed.id, executionId: exec.id }),
+  );
+  await from.flush();
+  const report = await transfer(from, to);
+  assert.deepEqual([report.cacheEntries, report.values, report.missingValues], [1, 0, 0]);
+  assert.equal((await to.getCache(sha('7')))?.valueHash, tiny);
+  assert.deepEqual(await to.getValue(tiny), new TextEncoder().encode('tiny'));
   await Promise.all([from.close(), to.close()]);
 });
 

@@ -82,11 +82,11 @@ test('a deleted value file reads as undefined and its cache entry is forgotten',
 
 test('a corrupted inline value reads as undefined', async () => {
   const { store, path } = await fileStore();
-  const hash = store.putValue(new TextEncoder().encode('the right bytes'));
+  const hash = store.putValue(new TextEncoder().encode('the right bytes, more than thirty-two of them'));
   await store.close();
   const db = new DatabaseSync(path);
   db.prepare('UPDATE "values" SET data = ? WHERE hash = ?').run(
-    new TextEncoder().encode('the wrong bytes'),
+    new TextEncoder().encode('the wrong bytes, more than thirty-two of them'),
     hash,
   );
   db.close();

@@ -26,7 +26,7 @@ import type {
   StoreInfo,
   TaskRecord,
 } from '../types.ts';
-import { isValueHash, valueHash } from '../value-files.ts';
+import { identityBytes, isValueHash, valueHash } from '../value-names.ts';
 import { schemaVersion } from './ddl.ts';
 import { storeFailure } from './errors.ts';
 import { checkPaging } from './lookups.ts';
@@ -104,7 +104,7 @@ export class PostgresStore extends BufferedWrites implements Store {
 
   async getValue(hash: string): Promise<Uint8Array | undefined> {
     const { buffer, files, values } = this.live();
-    if (!isValueHash(hash)) return undefined;
+    if (!isValueHash(hash)) return identityBytes(hash);
     const queued = buffer.value(hash);
     if (queued) return new Uint8Array(queued);
     let bytes: Uint8Array | undefined = (await values.get(hash)) ?? undefined;
@@ -129,7 +129,7 @@ export class PostgresStore extends BufferedWrites implements Store {
 
   async hasValue(hash: string): Promise<boolean> {
     const { buffer, files, values } = this.live();
-    if (!isValueHash(hash)) return false;
+    if (!isValueHash(hash)) return identityBytes(hash) !== undefined;
     if (buffer.value(hash) || (await values.get(hash))) return true;
     return (await files?.exists(hash)) ?? false;
   }
