@@ -8,6 +8,11 @@ export interface Migration {
   name: string;
   /** SQL run inside the migration transaction. */
   sql: string;
+  /**
+   * The PostgreSQL statements when they differ from `sql` (translated the same way); empty for a change
+   * of SQLite's storage that PostgreSQL's already has.
+   */
+  postgres?: string;
 }
 
 const INITIAL_SCHEMA = `
@@ -109,6 +114,27 @@ ALTER TABLE jobs ADD COLUMN args_preview TEXT;
 CREATE INDEX cache_entries_by_created ON cache_entries (created_at);
 `;
 
+// Cache entries in the order they are made, found by an index on the eval hash. Keyed by the hash
+// itself, every batch of new entries landed on pages all over the table, and each commit rewrote most
+// of it; now a batch appends its rows and only the smaller index takes the scattered writes.
+// PostgreSQL keeps a table's rows in a heap beside its primary key's index already.
+const CACHE_IN_INSERT_ORDER = `
+CREATE TABLE cache_entries_in_order (
+  eval_hash TEXT NOT NULL,
+  value_hash TEXT NOT NULL,
+  call_hash TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  execution_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO cache_entries_in_order (eval_hash, value_hash, call_hash, job_id, execution_id, created_at)
+  SELECT eval_hash, value_hash, call_hash, job_id, execution_id, created_at FROM cache_entries ORDER BY created_at;
+DROP TABLE cache_entries;
+ALTER TABLE cache_entries_in_order RENAME TO cache_entries;
+CREATE UNIQUE INDEX cache_entries_by_eval_hash ON cache_entries (eval_hash);
+CREATE INDEX cache_entries_by_created ON cache_entries (created_at);
+`;
+
 /**
  * Every migration of the store, oldest first. Written for SQLite; the PostgreSQL store applies the
  * same list through a small translation of types (src/store/postgres/ddl.ts), so both keep one schema.
@@ -117,6 +143,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'call leases', sql: CALL_LEASES },
   { version: 3, name: 'run control and job arguments', sql: RUN_CONTROL },
+  { version: 4, name: 'cache entries in insertion order', sql: CACHE_IN_INSERT_ORDER, postgres: '' },
 ];
 
 /** The schema version this Baton writes. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { SqliteStore, SQLITE_MIGRATIONS, type Migration } from '../../src/store/index.ts';
-import { execution, job, tempDir } from './fixtures.ts';
+import { cacheEntry, execution, job, sha, tempDir } from './fixtures.ts';
 
 const LATEST = SQLITE_MIGRATIONS.length;
 const SHIPPED = SQLITE_MIGRATIONS.map((m) => m.version);
@@ -81,6 +81,35 @@ test('a database of the shipped schema is brought to the next version and keeps 
       .map((row) => row.name),
   );
   assert.ok(columns.includes('worker'));
+});
+
+test('cache entries written before version 4 keep answering lookups, and a newer entry replaces an older one', async () => {
+  const path = await dbPath();
+  const before = await openWith(path, SQLITE_MIGRATIONS.slice(0, 3));
+  const kept = cacheEntry({ evalHash: sha('kept'), createdAt: 1_000 });
+  const replaced = cacheEntry({ evalHash: sha('replaced'), createdAt: 2_000 });
+  before.putCache(kept);
+  before.putCache(replaced);
+  await before.close();
+
+  const after = await openWith(path, SQLITE_MIGRATIONS);
+  assert.deepEqual(await after.getCache(sha('kept')), kept);
+  const newer = cacheEntry({ evalHash: sha('replaced'), valueHash: sha('newer'), createdAt: 3_000 });
+  after.putCache(newer);
+  await after.close();
+  const again = await openWith(path, SQLITE_MIGRATIONS);
+  assert.deepEqual(await again.getCache(sha('replaced')), newer);
+  assert.equal((await again.listCache()).count, 2);
+  await again.close();
+  const indexes = inspect(path, (db) =>
+    db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cache_entries' ORDER BY name",
+      )
+      .all()
+      .map((row) => row.name),
+  );
+  assert.deepEqual(indexes, ['cache_entries_by_created', 'cache_entries_by_eval_hash']);
 });
 
 test('opening an up-to-date database applies nothing', async () => {

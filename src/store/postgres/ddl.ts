@@ -77,8 +77,9 @@ export async function migratePostgres(
     const version = await schemaVersion(client, target);
     if (version > latest) throw newerSchema(target, version, latest);
     for (const m of migrations.slice(version)) {
+      const statements = m.postgres ?? m.sql;
       try {
-        await client.query(postgresDdl(m.sql));
+        if (statements.trim() !== '') await client.query(postgresDdl(statements));
       } catch (cause) {
         throw new StoreError(
           `migration ${m.version} (${m.name}) failed on database ${target.display}: ${String(cause)}`,
