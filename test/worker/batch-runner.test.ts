@@ -39,12 +39,15 @@ describe('running batches in a worker', () => {
     new BatchRunner(warm.post).receive(batchOf([[refOf(double), [0]]]));
     await warm.finished; // the first job imports the module
     const { messages, post } = collector(200);
+    const start = performance.now();
     new BatchRunner(post).receive(
       batchOf(
         Array.from({ length: 200 }, (_, i) => [refOf(double), [i]] as [ReturnType<typeof refOf>, unknown[]]),
       ),
     );
-    assert.equal(messages.length, 1);
+    // One message, unless a loaded machine stretched the batch past the runner's 25 ms flush interval.
+    const intervals = Math.floor((performance.now() - start) / 25);
+    assert.ok(messages.length >= 1 && messages.length <= 1 + intervals, `${messages.length} messages`);
     const byId = results(messages);
     for (let i = 0; i < 200; i++) assert.equal(byId.get(i + 1), 2 * i);
   });
