@@ -9,7 +9,9 @@ import { SqliteQueries } from './sqlite-queries.ts';
 
 // The writer thread may wait long for a lock: it holds nobody up but its own queue.
 const WRITER_BUSY_TIMEOUT = 30_000;
-const WRITER_CACHE_KIB = 64 * 1024;
+// Room for the eval-hash index of a few hundred thousand cache entries, the only tree that new rows
+// reach at random (migration 4); a larger cache only added to a long run's peak memory.
+const WRITER_CACHE_KIB = 32 * 1024;
 
 export interface OpenedDatabase {
   db: DatabaseSync;
