@@ -178,7 +178,11 @@ describe('slurm executor with a fake Slurm', () => {
       endedAt.get(1)! < elementEnd,
       `call 1 came back ${endedAt.get(1)! - elementEnd} ms after its element ended`,
     );
-    assert.ok(endedAt.get(1)! < endedAt.get(5)!, 'call 1 came back before call 5 of the same element');
+    // A loaded machine may notice both in one poll of the status files, but never call 5 first.
+    assert.ok(
+      endedAt.get(1)! <= endedAt.get(5)!,
+      'call 1 came back no later than call 5 of the same element',
+    );
   });
 
   test('calls with a time limit are never packed, and calls_per_element packs by count', async (t) => {
