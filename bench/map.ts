@@ -1,9 +1,9 @@
 // map over 100,000 trivial items on local threads, beside Piscina running the same function once per
 // item in the same process, trial after trial in turn. Baton's map runs with the default cache and
 // provenance on, in chunks of CHUNK items per job (each chunk a cached call); chunkSize 1 is printed
-// beside it for reference.
+// beside it for reference, in input order and in completion order (`ordered: false`).
 //   node --conditions=baton-source bench/map.ts [chunkSize]
-import { mapAll, type MapOptions } from '../src/index.ts';
+import { map, mapAll, type MapOptions } from '../src/index.ts';
 import {
   benchProject,
   checkIncremented,
@@ -31,7 +31,12 @@ async function batonTrial(options: Omit<MapOptions, 'errors'>, n = N): Promise<n
     ); // warm the workers
     const items = Array.from({ length: n }, (_, i) => i);
     const { ms, value } = await timed(async () => {
-      const results = await mapAll(inc, items, { ...options, scheduler });
+      let results: number[];
+      if (options.ordered === false) {
+        results = [];
+        for await (const result of map(inc, items, { ...options, scheduler })) results.push(result);
+        results.sort((a, b) => a - b);
+      } else results = await mapAll(inc, items, { ...options, scheduler });
       await scheduler.flush();
       return results;
     });
@@ -55,13 +60,14 @@ try {
   await pool.destroy();
 }
 const single = await batonTrial({ chunkSize: 1 }, 20_000);
+const unordered = await batonTrial({ chunkSize: 1, ordered: false }, 20_000);
 
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} items/s`;
 report({
   name: `map over ${N.toLocaleString('en-US')} items, chunkSize ${CHUNK}`,
   detail:
     `Baton ${rate(median(chunked))}, Piscina ${rate(median(piscina))} (median of ${TRIALS}); ` +
-    `chunkSize 1 (20,000 items): ${rate(single)}`,
+    `chunkSize 1 (20,000 items): ${rate(single)}, in completion order ${rate(unordered)}`,
   value: median(chunked) / median(piscina),
   unit: 'x Piscina',
   target: { min: 3 },

@@ -181,7 +181,13 @@ export async function* map<A, R>(
     provenance: options.provenance,
     speculation: options.speculation ?? {},
   });
-  const inFlight: Array<{ done: Promise<Outcome<R>>; settled?: Outcome<R> }> = [];
+  type Slot = { done: Promise<Outcome<R>>; settled?: Outcome<R> };
+  // In the order they started (a Set: a settled slot leaves from anywhere in one step).
+  const inFlight = new Set<Slot>();
+  // Unordered: slots in the order they settle, so each result is found without looking at every slot.
+  const settledInOrder: Slot[] = [];
+  let settledSeen = 0;
+  let onSettled: (() => void) | undefined;
   let held = 0;
   let exhausted = false;
   let given = 0;
@@ -194,7 +200,7 @@ export async function* map<A, R>(
   const lowWater = Math.max(0, capacity - Math.max(chunkSize, Math.floor(capacity / 2)));
   try {
     for (;;) {
-      if (held <= lowWater || inFlight.length === 0) {
+      if (held <= lowWater || inFlight.size === 0) {
         while (!exhausted && held + chunkSize <= capacity) {
           if (session.signal.aborted) throw session.signal.reason ?? new CancelledError('map was cancelled');
           const chunk = await readChunk(source, chunkSize);
@@ -204,22 +210,31 @@ export async function* map<A, R>(
           const evaluate = () => evaluateChunk(session, call, chunk, chunkSize > 1, extra);
           const range = { first: read, count: chunk.length };
           read += chunk.length;
-          const slot: (typeof inFlight)[number] = {
-            done: tags ? tags.context.run(range, evaluate) : evaluate(),
-          };
-          void slot.done.then((outcome) => (slot.settled = outcome));
-          inFlight.push(slot);
+          const slot: Slot = { done: tags ? tags.context.run(range, evaluate) : evaluate() };
+          void slot.done.then((outcome) => {
+            slot.settled = outcome;
+            if (ordered) return;
+            settledInOrder.push(slot);
+            onSettled?.();
+          });
+          inFlight.add(slot);
         }
       }
-      if (inFlight.length === 0) break;
-      let index = 0;
-      if (ordered) await inFlight[0]!.done;
-      else {
-        await Promise.race(inFlight.map((slot) => slot.done));
-        index = inFlight.findIndex((slot) => slot.settled !== undefined);
+      if (inFlight.size === 0) break;
+      let slot: Slot;
+      if (ordered) {
+        slot = inFlight.values().next().value!;
+        await slot.done;
+      } else {
+        while (settledSeen === settledInOrder.length) {
+          await new Promise<void>((resolve) => (onSettled = resolve));
+          onSettled = undefined;
+        }
+        slot = settledInOrder[settledSeen++]!;
+        if (settledSeen === settledInOrder.length) settledInOrder.length = settledSeen = 0;
       }
-      const [slot] = inFlight.splice(index, 1);
-      const outcome = slot!.settled ?? (await slot!.done);
+      inFlight.delete(slot);
+      const outcome = slot.settled ?? (await slot.done);
       held -= outcome.ok ? outcome.values.length : outcome.count;
       if (outcome.ok) {
         for (const value of outcome.values) {

@@ -43,6 +43,27 @@ describe('map and mapAll', () => {
     assert.notDeepEqual(seen, items, 'the quick later items come back first');
   });
 
+  test('ordered: false over many items gives each result once, a failed one as its error, and refills as slots free', async () => {
+    const items = Array.from({ length: 3000 }, (_, i) => i);
+    const seen: number[] = [];
+    const errors: TaskError[] = [];
+    for await (const value of map(failOnSeven, items, {
+      config: config('unordered-many'),
+      ordered: false,
+      errors: 'collect',
+      maxConcurrent: 64,
+    })) {
+      if (value instanceof TaskError) errors.push(value);
+      else seen.push(value);
+    }
+    assert.equal(errors.length, 300, 'every item ending in 7 fails');
+    assert.match(errors[0]!.message, /item \d*7 is unlucky/);
+    assert.deepEqual(
+      seen.sort((a, b) => a - b),
+      items.filter((i) => i % 10 !== 7),
+    );
+  });
+
   test('streams an async source of unknown length, holding at most maxConcurrent items', async () => {
     let produced = 0;
     let consumed = 0;
