@@ -1,6 +1,6 @@
 // The SQL of `baton cache`: listing, removing and collecting, written once with `?` placeholders for
 // both databases (PostgreSQL numbers them, see `numbered`). Text columns compare bytewise in both,
-// so an eval-hash prefix is a range on the primary key.
+// so an eval-hash prefix is a range on the eval-hash index.
 import type { CacheFilter, CollectOptions } from './types.ts';
 import { identitySizeSql, isIdentitySql } from './value-names.ts';
 

@@ -12,7 +12,7 @@ export {
   type Liveness,
   type ProcessState,
 } from './liveness.ts';
-export { valueHash, isValueHash, identityBytes, IDENTITY_MAX_BYTES } from './value-names.ts';
+export { valueHash, isValueHash } from './value-names.ts';
 export {
   transfer,
   describe as describeStore,

@@ -250,7 +250,10 @@ export interface Store {
    */
   cacheMissKnown?(evalHash: string): boolean;
   deleteCache(evalHash: string): void;
-  /** Stores bytes under their sha256 (hex) and returns it. The bytes must not change afterwards. */
+  /**
+   * Stores bytes under their name and returns it: the sha256 in hex, or for at most 32 bytes the bytes
+   * themselves (`=` and hex), which are stored nowhere. The bytes must not change afterwards.
+   */
   putValue(bytes: Uint8Array): string;
   /** Whether the store holds the value (without reading or checking its bytes). */
   hasValue(hash: string): Promise<boolean>;
