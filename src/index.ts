@@ -34,6 +34,7 @@ export {
 export {
   map,
   mapAll,
+  mapIndexed,
   Stage,
   Pipeline,
   executePipelines,

@@ -1,6 +1,6 @@
-// Where `baton map` writes its results, in input order as they come: JSON lines on stdout, or
-// `--out FILE.jsonl | FILE.csv`. The file is opened before any work starts, so a path that cannot be
-// written is said at once.
+// Where `baton map` writes its results, in input order as they come (or, `--unordered`, as they
+// finish, each with its item's index): JSON lines on stdout, or `--out FILE.jsonl | FILE.csv`. The
+// file is opened before any work starts, so a path that cannot be written is said at once.
 import { once } from 'node:events';
 import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { extname, resolve } from 'node:path';
@@ -47,19 +47,23 @@ function csvCell(value: unknown): string {
  */
 class CsvRows {
   private readonly shown: string;
+  private readonly indexed: boolean;
   private columns: string[] | 'scalar' | undefined;
 
-  constructor(shown: string) {
+  constructor(shown: string, indexed: boolean) {
     this.shown = shown;
+    this.indexed = indexed;
   }
 
   lines(index: number, value: unknown): string {
+    const row = (cells: string[]) => `${formatCsvRow(this.indexed ? [String(index), ...cells] : cells)}\n`;
     let head = '';
     if (this.columns === undefined) {
       this.columns = isRecord(value) ? Object.keys(value) : 'scalar';
-      head = `${formatCsvRow(this.columns === 'scalar' ? ['result'] : this.columns)}\n`;
+      const names = this.columns === 'scalar' ? ['result'] : this.columns;
+      head = `${formatCsvRow(this.indexed ? ['index', ...names] : names)}\n`;
     }
-    if (this.columns === 'scalar') return `${head}${formatCsvRow([csvCell(value)])}\n`;
+    if (this.columns === 'scalar') return `${head}${row([csvCell(value)])}`;
     const columns = this.columns;
     if (!isRecord(value)) {
       throw new UsageError(
@@ -76,23 +80,30 @@ class CsvRows {
         { hint: 'CSV columns come from the first result; write to a .jsonl file instead' },
       );
     }
-    return `${head}${formatCsvRow(columns.map((key) => csvCell(value[key])))}\n`;
+    return `${head}${row(columns.map((key) => csvCell(value[key])))}`;
   }
+}
+
+/** A JSON line: the result, or with `indexed` the item's index beside it. */
+function jsonLine(index: number, value: unknown, indexed: boolean): string {
+  return indexed ? `{"index":${index},"result":${jsonText(value)}}\n` : `${jsonText(value)}\n`;
 }
 
 class FileSink implements ResultSink {
   readonly path: string;
   private readonly stream: WriteStream;
   private readonly csv: CsvRows | undefined;
+  private readonly indexed: boolean;
 
-  constructor(path: string, fd: number, shown: string) {
+  constructor(path: string, fd: number, shown: string, indexed: boolean) {
     this.path = path;
+    this.indexed = indexed;
     this.stream = createWriteStream(path, { fd });
-    this.csv = extname(path).toLowerCase() === '.csv' ? new CsvRows(shown) : undefined;
+    this.csv = extname(path).toLowerCase() === '.csv' ? new CsvRows(shown, indexed) : undefined;
   }
 
   async write(index: number, value: unknown): Promise<void> {
-    const text = this.csv ? this.csv.lines(index, value) : `${jsonText(value)}\n`;
+    const text = this.csv ? this.csv.lines(index, value) : jsonLine(index, value, this.indexed);
     if (!this.stream.write(text)) await once(this.stream, 'drain');
   }
 
@@ -102,16 +113,20 @@ class FileSink implements ResultSink {
   }
 }
 
-/** Results as JSON lines on stdout, or into `out` (opened here, before any work). */
+/**
+ * Results as JSON lines on stdout, or into `out` (opened here, before any work); with `indexed`, each
+ * with its item's index (results then come as they finish).
+ */
 export function openResultSink(
   out: string | undefined,
   cwd: string,
   stdout: (text: string) => void,
+  indexed = false,
 ): ResultSink {
   if (out === undefined) {
     return {
       path: undefined,
-      write: (_index, value) => Promise.resolve(stdout(`${jsonText(value)}\n`)),
+      write: (index, value) => Promise.resolve(stdout(jsonLine(index, value, indexed))),
       close: () => Promise.resolve(),
     };
   }
@@ -131,7 +146,7 @@ export function openResultSink(
     });
   }
   try {
-    return new FileSink(path, fd, out);
+    return new FileSink(path, fd, out, indexed);
   } catch (error) {
     closeSync(fd);
     throw error;

@@ -1,10 +1,17 @@
 // `baton map --expression EXPR (--over EXPR | --input FILE)`: a function given on the command line,
-// mapped over many items on the configured executors, results streamed in input order, with a status
-// page (JSON and HTML) kept up to date while it runs.
+// mapped over many items on the configured executors, results streamed in input order (or as they
+// finish, with their item's index), with a status page (JSON and HTML) kept up to date while it runs.
 import { join, relative } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import { CancelledError, TaskError, UsageError } from '../errors.ts';
-import { compileExpression, map, mapExpression, MapStatus, preview, type MapEvent } from '../map/index.ts';
+import {
+  compileExpression,
+  mapExpression,
+  mapIndexed,
+  MapStatus,
+  preview,
+  type MapEvent,
+} from '../map/index.ts';
 import { Scheduler } from '../scheduler/index.ts';
 import type { Task } from '../task/index.ts';
 import { parseCommandArgs, parseCount, type CliContext, type Command } from './args.ts';
@@ -17,7 +24,8 @@ import { cancelledExitCode, cancelOnSignals } from './signals.ts';
 const HELP = `Usage: baton map --expression EXPR (--over EXPR | --input FILE) [options]
 
 Calls the function EXPR on every item, in parallel on the configured executors, and writes the
-results in input order as they come: JSON lines on stdout, or into --out. Every item is a cached
+results in input order as they come (or as they finish, with --unordered): JSON lines on stdout, or
+into --out. Every item is a cached
 call: running the same command again reuses what finished (a killed map resumes).
 
   --expression EXPR      a JavaScript function of one item, e.g. 'x => x ** 2' or
@@ -33,6 +41,9 @@ Options:
   --out FILE             write results to FILE.jsonl (one JSON value per line) or FILE.csv (columns
                          from the first result's keys; other results as one column 'result'). The
                          status page goes next to it: FILE.status.json and FILE.status.html
+  --unordered            write each result as soon as it is done, with its item's index (0-based):
+                         {"index": N, "result": ...} lines, or a first CSV column 'index'. A slow
+                         item then holds back only itself
   --executor NAME        the executor every item runs on (default: the 'default' executor)
   --max-concurrent N     items read and not yet written, at most (default 4096)
   --chunk-size N         items per job (default 1); the chunk is then the cached unit
@@ -46,7 +57,7 @@ Options:
 
 Without --out and --resume-key, the status files are .baton/map-status/EXECUTION_ID.{json,html}.
 The first item that fails stops the map: its error is shown with the item, and the results before
-it are written. Ctrl-C cancels; run the same command again to continue.
+it (with --unordered, those that finished before it) are written. Ctrl-C cancels; run the same command again to continue.
 Environment: BATON_PROGRESS=tty|plain|off chooses the progress display (default: tty on a terminal,
 else only a summary line).
 
@@ -62,6 +73,7 @@ const OPTIONS = {
   'chunk-size': { type: 'string' },
   'resume-key': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  unordered: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -76,6 +88,7 @@ interface MapSettings {
   chunkSize: number | undefined;
   resumeKey: string | undefined;
   noCache: boolean;
+  unordered: boolean;
 }
 
 /** Everything the command line says, checked before any work starts. */
@@ -111,12 +124,13 @@ async function settingsFrom(args: string[], ctx: CliContext): Promise<MapSetting
     chunkSize: count('chunk-size'),
     resumeKey,
     noCache: values['no-cache'] ?? false,
+    unordered: values.unordered ?? false,
     items:
       values.over !== undefined
         ? await itemsFromExpression(values.over)
         : itemsFromFile(values.input!, ctx.cwd),
   };
-  return { ...settings, sink: openResultSink(values.out, ctx.cwd, ctx.out) };
+  return { ...settings, sink: openResultSink(values.out, ctx.cwd, ctx.out, settings.unordered) };
 }
 
 export const mapCommand: Command = {
@@ -226,11 +240,11 @@ async function runMap(settings: MapSettings, parts: Parts): Promise<number> {
   files.start();
   let outcome: 'done' | 'failed' | 'cancelled' = 'failed';
   try {
-    let index = 0;
-    const results = map(
+    const results = mapIndexed(
       mapExpression as Task<[unknown], unknown>,
       numbered(settings.items, status, held, source),
       {
+        ordered: !settings.unordered,
         scheduler,
         executor: settings.executor,
         maxConcurrent: settings.maxConcurrent,
@@ -243,7 +257,7 @@ async function runMap(settings: MapSettings, parts: Parts): Promise<number> {
         onEvent,
       },
     );
-    for await (const result of results) {
+    for await (const [index, result] of results) {
       if (result instanceof TaskError) {
         status.result(index, result);
         const error = new TaskError(
@@ -262,7 +276,7 @@ async function runMap(settings: MapSettings, parts: Parts): Promise<number> {
       }
       status.result(index, undefined);
       held.delete(index);
-      await settings.sink.write(index++, result);
+      await settings.sink.write(index, result);
     }
     if (source.error !== undefined) throw source.error;
     outcome = 'done';

@@ -3,6 +3,7 @@
 export {
   map,
   mapAll,
+  mapIndexed,
   DEFAULT_MAX_CONCURRENT,
   type ItemRange,
   type MapEvent,

@@ -156,11 +156,48 @@ export function map<A, R>(
   items: Items<A>,
   options?: MapOptions,
 ): AsyncGenerator<R | TaskError, void, undefined>;
-export async function* map<A, R>(
+export function map<A, R>(
   task: Task<[A], R>,
   items: Items<A>,
   options: MapOptions = {},
 ): AsyncGenerator<R | TaskError, void, undefined> {
+  return mapItems(task, items, options, false) as AsyncGenerator<R | TaskError, void, undefined>;
+}
+
+/**
+ * `map`, giving each result with the index of its item (0-based, in the order the items were read):
+ * what a consumer of `ordered: false` needs to know which item a result is for.
+ */
+export function mapIndexed<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options?: MapOptions & { errors?: 'fail' },
+): AsyncGenerator<[number, R], void, undefined>;
+export function mapIndexed<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options: MapOptions & { errors: 'collect' },
+): AsyncGenerator<[number, R | TaskError], void, undefined>;
+export function mapIndexed<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options?: MapOptions,
+): AsyncGenerator<[number, R | TaskError], void, undefined>;
+export function mapIndexed<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options: MapOptions = {},
+): AsyncGenerator<[number, R | TaskError], void, undefined> {
+  return mapItems(task, items, options, true) as AsyncGenerator<[number, R | TaskError], void, undefined>;
+}
+
+/** The generator behind map and mapIndexed: results alone, or `[index, result]` pairs. */
+async function* mapItems<A, R>(
+  task: Task<[A], R>,
+  items: Items<A>,
+  options: MapOptions,
+  indexed: boolean,
+): AsyncGenerator<unknown, void, undefined> {
   const source = iterate(items);
   const maxConcurrent = positive(options.maxConcurrent, 'maxConcurrent', DEFAULT_MAX_CONCURRENT);
   const chunkSize = positive(options.chunkSize, 'chunkSize', 1);
@@ -181,7 +218,7 @@ export async function* map<A, R>(
     provenance: options.provenance,
     speculation: options.speculation ?? {},
   });
-  type Slot = { done: Promise<Outcome<R>>; settled?: Outcome<R> };
+  type Slot = { done: Promise<Outcome<R>>; settled?: Outcome<R>; first: number };
   // In the order they started (a Set: a settled slot leaves from anywhere in one step).
   const inFlight = new Set<Slot>();
   // Unordered: slots in the order they settle, so each result is found without looking at every slot.
@@ -210,7 +247,10 @@ export async function* map<A, R>(
           const evaluate = () => evaluateChunk(session, call, chunk, chunkSize > 1, extra);
           const range = { first: read, count: chunk.length };
           read += chunk.length;
-          const slot: Slot = { done: tags ? tags.context.run(range, evaluate) : evaluate() };
+          const slot: Slot = {
+            done: tags ? tags.context.run(range, evaluate) : evaluate(),
+            first: range.first,
+          };
           void slot.done.then((outcome) => {
             slot.settled = outcome;
             if (ordered) return;
@@ -237,9 +277,9 @@ export async function* map<A, R>(
       const outcome = slot.settled ?? (await slot.done);
       held -= outcome.ok ? outcome.values.length : outcome.count;
       if (outcome.ok) {
-        for (const value of outcome.values) {
+        for (let i = 0; i < outcome.values.length; i++) {
           given++;
-          yield value;
+          yield indexed ? [slot.first + i, outcome.values[i]] : outcome.values[i];
         }
         continue;
       }
@@ -257,7 +297,7 @@ export async function* map<A, R>(
       for (let i = 0; i < outcome.count; i++) {
         failed++;
         given++;
-        yield error;
+        yield indexed ? [slot.first + i, error] : error;
       }
     }
     ended = true;

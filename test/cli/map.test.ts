@@ -88,6 +88,35 @@ describe('baton map', () => {
     );
   });
 
+  test('--unordered writes each result as it finishes, with its index: a slow first item comes last', async (t) => {
+    const p = project(t);
+    // Item 0 sleeps 1.5 s; the others are quick, so in completion order it is written after them.
+    const slowFirst = [
+      'map',
+      '--expression',
+      'async (x) => { await new Promise((r) => setTimeout(r, x === 0 ? 1500 : 0)); return { square: x * x }; }',
+      '--over',
+      'Array.from({ length: 6 }, (_, i) => i)',
+      '--unordered',
+    ];
+    const lines = await p.baton(slowFirst);
+    assert.equal(lines.code, 0, lines.stderr);
+    const written = lines.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { index: number; result: { square: number } });
+    assert.deepEqual(written.at(-1), { index: 0, result: { square: 0 } });
+    assert.deepEqual(
+      written.map((line) => [line.index, line.result.square]).sort(([a], [b]) => a! - b!),
+      Array.from({ length: 6 }, (_, i) => [i, i * i]),
+    );
+    const csv = await p.baton([...slowFirst, '--out', 'squares.csv']);
+    assert.equal(csv.code, 0, csv.stderr);
+    const rows = p.read('squares.csv').trim().split('\n');
+    assert.equal(rows[0], 'index,square');
+    assert.deepEqual(rows.slice(1).sort(), Array.from({ length: 6 }, (_, i) => `${i},${i * i}`).sort());
+  });
+
   test('maps over .csv rows as objects keyed by the header, scalars into one csv column', async (t) => {
     const p = project(t);
     p.write('rows.csv', 'city,people\nOslo,700000\n"Rio, BR","6,7 M"\n"two\nlines",1\n');

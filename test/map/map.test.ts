@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { TaskError, UsageError } from '../../src/errors.ts';
-import { map, mapAll, Scheduler, type SchedulerEvent } from '../../src/index.ts';
+import { map, mapAll, mapIndexed, Scheduler, type SchedulerEvent } from '../../src/index.ts';
 import { failOnSeven, logged, slowFirst, square } from './fixtures/tasks.ts';
 import { mapProject } from './helpers.ts';
 
@@ -62,6 +62,39 @@ describe('map and mapAll', () => {
       seen.sort((a, b) => a - b),
       items.filter((i) => i % 10 !== 7),
     );
+  });
+
+  test('mapIndexed gives each result with the index of its item, in completion order and in chunks', async () => {
+    const items = Array.from({ length: 10 }, (_, i) => i);
+    const pairs: Array<[number, number]> = [];
+    for await (const pair of mapIndexed(slowFirst, items, { config: config('indexed'), ordered: false }))
+      pairs.push(pair);
+    assert.notEqual(pairs[0]![0], 0, 'the slow first item is not the first to come back');
+    assert.deepEqual(
+      pairs.sort(([a], [b]) => a - b),
+      items.map((i) => [i, i]),
+    );
+    const chunked: Array<[number, number | TaskError]> = [];
+    for await (const pair of mapIndexed(
+      failOnSeven,
+      Array.from({ length: 25 }, (_, i) => i),
+      {
+        config: config('indexed-chunks'),
+        chunkSize: 4,
+        errors: 'collect',
+      },
+    ))
+      chunked.push(pair);
+    assert.deepEqual(
+      chunked.map(([index]) => index),
+      Array.from({ length: 25 }, (_, i) => i),
+    );
+    for (const [index, value] of chunked) {
+      // A chunk fails as one call: the items of the chunk holding 7 (4..7) and 17 (16..19) carry its error.
+      if ((index >= 4 && index <= 7) || (index >= 16 && index <= 19))
+        assert.ok(value instanceof TaskError, `${index}`);
+      else assert.equal(value, index);
+    }
   });
 
   test('streams an async source of unknown length, holding at most maxConcurrent items', async () => {
