@@ -160,12 +160,18 @@ export class FleetWorker {
     parts: BatchParts,
   ): Promise<void> {
     const id = job.id!;
-    const data = decodeBatch(job.data, id);
-    if (!matchesLocality({ host: this.host, tags: this.config.tags }, data.locality)) {
-      await job.moveToDelayed(Date.now() + NOT_FOR_ME_DELAY_MS, token);
-      throw new DelayedError();
+    // Held before anything is awaited: a cancel that comes while the code package is fetched counts.
+    this.held.hold(id);
+    try {
+      const data = decodeBatch(job.data, id);
+      if (!matchesLocality({ host: this.host, tags: this.config.tags }, data.locality)) {
+        await job.moveToDelayed(Date.now() + NOT_FOR_ME_DELAY_MS, token);
+        throw new DelayedError();
+      }
+      await runBatch(id, this.keys.lock(id, queue), token ?? '', data, parts);
+    } finally {
+      this.held.release(id);
     }
-    await runBatch(id, this.keys.lock(id, queue), token ?? '', data, parts);
   }
 
   /** Answers `baton profile`: one profile at a time, of every thread of this process. */

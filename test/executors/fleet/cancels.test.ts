@@ -31,4 +31,22 @@ describe('fleet cancel requests', () => {
     assert.equal(b.aborted, true, 'the worker leaving stops what it holds');
     assert.equal(running.add('b4', 'k1').aborted, true, 'nothing starts once it has left');
   });
+
+  test('a cancel for a queue job the worker has taken but not started is kept until its tasks start', () => {
+    const running = new RunningTasks(new AbortController().signal);
+    assert.equal(running.cancel('b1', ['k1']), 0, 'a job the worker has not taken is not its to stop');
+    running.hold('b1');
+    assert.equal(running.holds('b1'), true);
+    assert.equal(running.cancel('b1', ['k1', 'k1']), 1, 'kept once');
+    const cancelled = running.add('b1', 'k1');
+    const other = running.add('b1', 'k2');
+    assert.deepEqual([cancelled.aborted, other.aborted], [true, false]);
+    running.delete('b1', 'k1');
+    running.delete('b1', 'k2');
+    assert.equal(running.holds('b1'), true, 'held until released, though no task runs');
+    running.release('b1');
+    assert.equal(running.holds('b1'), false);
+    running.hold('b1');
+    assert.equal(running.add('b1', 'k1').aborted, false, 'a later take of the job starts afresh');
+  });
 });
