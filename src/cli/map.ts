@@ -25,8 +25,8 @@ const HELP = `Usage: baton map --expression EXPR (--over EXPR | --input FILE) [o
 
 Calls the function EXPR on every item, in parallel on the configured executors, and writes the
 results in input order as they come (or as they finish, with --unordered): JSON lines on stdout, or
-into --out. Every item is a cached
-call: running the same command again reuses what finished (a killed map resumes).
+into --out. Every item is a cached call: running the same command again reuses what finished (a
+killed map resumes).
 
   --expression EXPR      a JavaScript function of one item, e.g. 'x => x ** 2' or
                          'async (row) => (await import("node:os")).hostname()'. It travels to the
@@ -57,7 +57,8 @@ Options:
 
 Without --out and --resume-key, the status files are .baton/map-status/EXECUTION_ID.{json,html}.
 The first item that fails stops the map: its error is shown with the item, and the results before
-it (with --unordered, those that finished before it) are written. Ctrl-C cancels; run the same command again to continue.
+it (with --unordered, those that finished before it) are written. Ctrl-C cancels; run the same
+command again to continue.
 Environment: BATON_PROGRESS=tty|plain|off chooses the progress display (default: tty on a terminal,
 else only a summary line).
 

@@ -25,7 +25,6 @@ export interface ExecutionSettings {
   dryRun: boolean;
   /** Each task's resolved options and hash (executor defaults and `-o` overrides applied). */
   prepared: PreparedTasks;
-
   runner: JobRunner;
   signal: AbortSignal;
   emit(event: SchedulerEvent): void;

@@ -156,8 +156,7 @@ export class Execution {
     const node: JobNode = { id: this.settings.newId(), def, parent, args };
     // A call that does not read the cache, or a miss the store knows of without reading, costs no
     // turn of the event loop.
-    const reads =
-      this.settings.cacheMode === 'backend' && prepared.options.cache && !store.cacheMissKnown?.(key);
+    const reads = this.readsCache(prepared) && !store.cacheMissKnown?.(key);
     const cached = reads ? await this.fromCache(node, prepared, key) : undefined;
     if (cached) {
       parent?.childCallHashes?.push(cached.callHash);
@@ -188,8 +187,7 @@ export class Execution {
     key: string,
   ): Promise<{ owned: boolean; cached?: CallResult }> {
     const { store } = this.settings;
-    if (!store.claimCall || this.settings.cacheMode !== 'backend' || !prepared.options.cache)
-      return { owned: false };
+    if (!store.claimCall || !this.readsCache(prepared)) return { owned: false };
     for (;;) {
       if ((await store.claimCall(key, this.settings.signal)) === 'owned') return { owned: true };
       const cached = await this.fromCache(node, prepared, key);
@@ -254,8 +252,13 @@ export class Execution {
     return { value, callHash: call, valueHash };
   }
 
+  /** Whether a call of this task looks in the backend cache before it runs. */
+  private readsCache(prepared: Prepared): boolean {
+    return this.settings.cacheMode === 'backend' && prepared.options.cache;
+  }
+
+  /** The call's cached result; only for calls that read the cache (`readsCache`). */
   private async fromCache(node: JobNode, prepared: Prepared, key: string): Promise<CallResult | undefined> {
-    if (this.settings.cacheMode !== 'backend' || !prepared.options.cache) return undefined;
     const { store } = this.settings;
     const entry = await store.getCache(key);
     if (!entry) return undefined;

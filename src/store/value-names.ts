@@ -27,7 +27,7 @@ export function isValueHash(value: string): boolean {
 
 /** The bytes an identity name holds; undefined for any other string. */
 export function identityBytes(name: string): Uint8Array | undefined {
-  if (!name.startsWith(IDENTITY_PREFIX) || !IDENTITY_NAME.test(name)) return undefined;
+  if (!IDENTITY_NAME.test(name)) return undefined;
   return new Uint8Array(Buffer.from(name.slice(IDENTITY_PREFIX.length), 'hex'));
 }
 

@@ -139,6 +139,8 @@ function packCalls(items: readonly unknown[]): PackedCalls | undefined {
   };
 }
 
+const misfit = () => new Error('packed calls whose parts do not fit together');
+
 function unpackCalls(data: unknown): CallExpr<unknown>[] {
   const packed = data as Partial<PackedCalls> | null;
   const { ref, count, arity, args } = packed ?? {};
@@ -151,7 +153,7 @@ function unpackCalls(data: unknown): CallExpr<unknown>[] {
       ? typeof arity !== 'number' || arity * count !== args.length
       : sizes.length !== count)
   ) {
-    throw new Error('packed calls whose parts do not fit together');
+    throw misfit();
   }
   const def = lookup(ref.name, ref.moduleUrl);
   const overrides = ref.overrides ?? undefined;
@@ -159,13 +161,11 @@ function unpackCalls(data: unknown): CallExpr<unknown>[] {
   let at = 0;
   for (let i = 0; i < count; i++) {
     const size = sizes ? sizes[i]! : (arity as number);
-    if (!Number.isInteger(size) || size < 0 || at + size > args.length) {
-      throw new Error('packed calls whose parts do not fit together');
-    }
+    if (!Number.isInteger(size) || size < 0 || at + size > args.length) throw misfit();
     calls[i] = new CallExpr(def, args.slice(at, at + size), overrides);
     at += size;
   }
-  if (at !== args.length) throw new Error('packed calls whose parts do not fit together');
+  if (at !== args.length) throw misfit();
   return calls;
 }
 
