@@ -36,6 +36,11 @@ export class BatchRunner {
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
+  /** No job is running, waiting, or waiting for its module. */
+  get idle(): boolean {
+    return this.active === 0 && this.waiting.length === 0 && !this.loading;
+  }
+
   /** Takes a batch; whatever finishes synchronously is sent back before this returns. */
   receive(batch: BatchMessage): void {
     this.waiting.push({ batch, next: 0 });

@@ -113,6 +113,8 @@ export class FleetWorker {
     this.pool = new LocalExecutor(`${executor} worker pool`, {
       mode: 'threads',
       max_workers: this.config.concurrency,
+      // Its main thread serves Redis as well; a lone job's latency is the queue's, not the hand-off's.
+      spin_us: 0,
     });
     await this.pool.start({ cwd: root, root, logger, emit: () => undefined });
     const parts: BatchParts = {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { executionIdOf, project } from './helpers.ts';
@@ -126,13 +127,19 @@ describe('baton init and baton executors', () => {
     assert.match(section('wide') ?? '', /^ {2}max_workers = 3$/m);
     assert.match(section('wide') ?? '', /^ {2}retries = 2$/m);
     assert.match(section('wide') ?? '', /^ {2}mode = "threads" {2}\(default\)$/m);
+    assert.match(section('wide') ?? '', /^ {2}spin_us = \d+ {2}\(default\)$/m);
+    assert.match(
+      section('default') ?? '',
+      /^ {2}spin_us = 0 {2}\(default\)$/m,
+      'worker processes never spin',
+    );
 
     const json = JSON.parse((await p.baton(['executors', '--json'])).stdout) as {
       executors: Array<{ name: string; options: Record<string, unknown>; defaults: Record<string, unknown> }>;
     };
     const wide = json.executors.find((e) => e.name === 'wide');
     assert.deepEqual(wide?.options, { type: 'local', max_workers: 3, retries: 2 });
-    assert.deepEqual(wide?.defaults, { mode: 'threads' });
+    assert.deepEqual(wide?.defaults, { mode: 'threads', spin_us: availableParallelism() > 1 ? 100 : 0 });
   });
 });
 

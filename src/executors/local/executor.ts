@@ -35,6 +35,7 @@ export class LocalExecutor implements Executor {
     this.pool = new LocalPool({
       runtime: options.mode === 'processes' ? processRuntime : threadRuntime,
       maxWorkers: options.max_workers,
+      spinMicros: options.mode === 'threads' ? options.spin_us : 0,
       output: internals.output,
       onStarted: (pending, worker) =>
         this.ctx?.emit({ type: 'job-started', jobId: pending.job.jobId, worker }),
@@ -73,7 +74,8 @@ export class LocalExecutor implements Executor {
   }
 
   describe(): Record<string, unknown> {
-    return { type: 'local', mode: this.options.mode, max_workers: this.options.max_workers };
+    const { mode, max_workers, spin_us } = this.options;
+    return { type: 'local', mode, max_workers, ...(mode === 'threads' ? { spin_us } : {}) };
   }
 
   private watch(pending: PendingJob): void {

@@ -10,6 +10,6 @@ export const registration: ExecutorRegistration = {
 };
 
 export { LocalExecutor, type LocalExecutorInternals } from './executor.ts';
-export { resolveLocalOptions, validateLocalOptions, type LocalOptions } from './options.ts';
+export { DEFAULT_SPIN_US, resolveLocalOptions, validateLocalOptions, type LocalOptions } from './options.ts';
 export { workerExecArgv } from './process-runtime.ts';
 export type { LocalMode, SpawnOptions, WorkerExit, WorkerHandle, WorkerRuntime } from './runtime.ts';

@@ -12,11 +12,21 @@ export interface LocalOptions {
   mode: LocalMode;
   /** Most workers alive at once. @default os.availableParallelism() */
   max_workers: number;
+  /**
+   * Threads only: how long, in microseconds, the scheduler waits for a lone quick job's result, and
+   * the worker for the next job, spinning rather than sleeping; 0 never spins.
+   * @default 100, or 0 on a machine with one CPU
+   */
+  spin_us: number;
 }
+
+/** `spin_us` when the section does not set it. */
+export const DEFAULT_SPIN_US = 100;
 
 const schema = z.strictObject({
   mode: z.enum(['threads', 'processes']).default('threads'),
   max_workers: z.number().int().min(1).optional(),
+  spin_us: z.number().int().min(0).max(10_000).optional(),
 });
 
 /** Keys a section may hold besides this executor's own (checked by the config loader): its type,
@@ -29,6 +39,14 @@ const PASSED_THROUGH = new Set([
 
 function known(): string {
   return Object.keys(schema.shape).join(', ');
+}
+
+/**
+ * Spinning helps only when the two threads run at once: on one CPU it takes the time the other needs.
+ * Worker processes never spin.
+ */
+function defaultSpin(mode: LocalMode): number {
+  return mode === 'threads' && availableParallelism() > 1 ? DEFAULT_SPIN_US : 0;
 }
 
 /** Checks a section; unknown keys and bad values come back as issues that name the key. */
@@ -54,6 +72,7 @@ export const validateLocalOptions: ExecutorOptionsValidator = (options) => {
   const value: LocalOptions = {
     mode: parsed.data.mode,
     max_workers: parsed.data.max_workers ?? availableParallelism(),
+    spin_us: parsed.data.spin_us ?? defaultSpin(parsed.data.mode),
   };
   return { ok: true, value: { ...passed, ...value } };
 };
@@ -68,5 +87,9 @@ export function resolveLocalOptions(name: string, options: Record<string, unknow
       key: first.key,
     });
   }
-  return { mode: result.value.mode as LocalMode, max_workers: result.value.max_workers as number };
+  return {
+    mode: result.value.mode as LocalMode,
+    max_workers: result.value.max_workers as number,
+    spin_us: result.value.spin_us as number,
+  };
 }

@@ -12,6 +12,7 @@ import { depthFor, LONG_JOB_MS, workerTimePerJob } from './job-times.ts';
 import type { PendingJob } from './queue.ts';
 import type { WorkerExit, WorkerRuntime } from './runtime.ts';
 import { Spares } from './spares.ts';
+import { spinFor } from '../../worker/doorbell.ts';
 import {
   hasWaiting,
   hasWork,
@@ -34,6 +35,11 @@ export interface PoolOptions {
   onStarted(pending: PendingJob, workerId: string): void;
   /** Where the workers' stdout and stderr go. @default process.stderr */
   output?: ((chunk: Uint8Array) => void) | undefined;
+  /**
+   * How long, in µs, the pool waits for a lone quick job's result, and its worker for the next job,
+   * spinning instead of sleeping (`spin_us`). @default 0 (never)
+   */
+  spinMicros?: number;
 }
 
 export class LocalPool {
@@ -113,7 +119,40 @@ export class LocalPool {
       for (const group of this.groups.values()) {
         if (hasWaiting(group)) this.dispatch(group);
       }
+      this.awaitLoneJob();
     });
+  }
+
+  /**
+   * When the pool holds one job and nothing waits, the scheduler is idle until its result: a quick
+   * job's result is awaited here, spinning, for up to `spinMicros`, and delivered without the event
+   * loop's wake-up (see doorbell.ts). A job of a task known to take longer is not awaited.
+   */
+  private awaitLoneJob(): void {
+    const spin = this.options.spinMicros ?? 0;
+    if (spin <= 0) return;
+    const worker = this.loneWorker();
+    if (!worker?.ready || !worker.handle.receiveNow) return;
+    const group = this.groups.get(worker.groupKey);
+    if (!group || group.msPerJob * 1000 > spin) return;
+    spinFor(spin, () => {
+      worker.handle.receiveNow?.();
+      return worker.outstanding.size === 0 || worker.dead;
+    });
+  }
+
+  /** The worker that holds the pool's only job, when no other job waits or runs. */
+  private loneWorker(): PoolWorker | undefined {
+    let lone: PoolWorker | undefined;
+    for (const group of this.groups.values()) {
+      if (hasWaiting(group)) return undefined;
+      for (const worker of group.workers) {
+        if (worker.outstanding.size === 0) continue;
+        if (lone || worker.outstanding.size > 1) return undefined;
+        lone = worker;
+      }
+    }
+    return lone;
   }
 
   private dispatch(group: WorkerGroup): void {
@@ -215,7 +254,10 @@ export class LocalPool {
       worker.outstanding.set(id, pending);
     }
     if (worker.outstanding.size === jobs.length) worker.handle.keepAlive(true);
-    worker.handle.send(batchMessage(jobs, ids));
+    // A lone job's worker waits a moment for the next one: the caller likely sends it as soon as it has
+    // this one's result.
+    const linger = jobs.length === 1 && this.loneWorker() === worker ? (this.options.spinMicros ?? 0) : 0;
+    worker.handle.send(batchMessage(jobs, ids), linger);
     if (!worker.ready) return;
     if (this.longJobs(worker)) this.beginNext(worker);
     else for (const pending of jobs) this.begin(pending, worker);

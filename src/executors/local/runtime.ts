@@ -29,11 +29,20 @@ export interface SpawnOptions {
 export interface WorkerHandle {
   /** Names the worker in events and messages, e.g. `thread-3` or `process-4242`. */
   readonly id: string;
-  send(batch: BatchMessage): void;
+  /**
+   * `lingerMicros`: how long the worker may wait for its next batch, spinning, once this one is done
+   * (threads only; 0 lets it sleep at once).
+   */
+  send(batch: BatchMessage, lingerMicros?: number): void;
   /** Ends the worker at once; resolves when it is gone. */
   terminate(): Promise<void>;
   /** Whether the worker keeps the parent process alive: yes while it has jobs, no when idle. */
   keepAlive(active: boolean): void;
+  /**
+   * Delivers (through `onMessage`) what the worker has sent and the event loop has not yet, at once;
+   * true if there was something. Only runtimes whose messages can be read that way have it.
+   */
+  receiveNow?(): boolean;
 }
 
 export interface WorkerRuntime {

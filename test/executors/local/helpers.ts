@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeValue, encodeValue } from '../../../src/codec/index.ts';
 import type { ExecutorContext, ExecutorEvent, JobOutcome, JobRequest } from '../../../src/executors/index.ts';
-import { LocalExecutor, type LocalMode } from '../../../src/executors/local/index.ts';
+import { DEFAULT_SPIN_US, LocalExecutor, type LocalMode } from '../../../src/executors/local/index.ts';
 import { taskHash } from '../../../src/hash/index.ts';
 import { resolveTaskOptions, type TaskDef, type TaskOptions } from '../../../src/task/index.ts';
 
@@ -35,7 +35,7 @@ export async function startExecutor(mode: LocalMode, maxWorkers: number): Promis
   const output: string[] = [];
   const executor = new LocalExecutor(
     `test-${mode}`,
-    { mode, max_workers: maxWorkers },
+    { mode, max_workers: maxWorkers, spin_us: DEFAULT_SPIN_US },
     { output: (chunk) => output.push(Buffer.from(chunk).toString('utf8')) },
   );
   const events: ExecutorEvent[] = [];

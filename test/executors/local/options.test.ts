@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/errors.ts';
-import { registration, workerExecArgv } from '../../../src/executors/local/index.ts';
+import { DEFAULT_SPIN_US, registration, workerExecArgv } from '../../../src/executors/local/index.ts';
 import { resolveExecutorType } from '../../../src/executors/index.ts';
 
 const validate = registration.validate!;
@@ -13,19 +13,39 @@ describe('local executor options', () => {
     assert.equal(found.type, 'local');
   });
 
-  it('defaults to threads and one worker per CPU', () => {
+  it('defaults to threads, one worker per CPU, and a short spin where there is a CPU to spare', () => {
     assert.deepEqual(validate({}), {
       ok: true,
-      value: { mode: 'threads', max_workers: availableParallelism() },
+      value: {
+        mode: 'threads',
+        max_workers: availableParallelism(),
+        spin_us: availableParallelism() > 1 ? DEFAULT_SPIN_US : 0,
+      },
     });
   });
 
+  it('takes spin_us from 0 (never spin) to 10,000', () => {
+    for (const spin of [0, 250, 10_000]) {
+      const result = validate({ spin_us: spin });
+      assert.equal(result.ok && result.value.spin_us, spin);
+    }
+  });
+
   it('keeps its type and task option defaults beside its own keys', () => {
-    const result = validate({ type: 'local', mode: 'processes', max_workers: 3, memory: 2, timeLimit: '1h' });
+    const result = validate({
+      type: 'local',
+      mode: 'processes',
+      max_workers: 3,
+      spin_us: 0,
+      memory: 2,
+      timeLimit: '1h',
+    });
     assert.deepEqual(result, {
       ok: true,
-      value: { type: 'local', mode: 'processes', max_workers: 3, memory: 2, timeLimit: '1h' },
+      value: { type: 'local', mode: 'processes', max_workers: 3, spin_us: 0, memory: 2, timeLimit: '1h' },
     });
+    const processes = validate({ mode: 'processes' });
+    assert.equal(processes.ok && processes.value.spin_us, 0, 'worker processes never spin');
   });
 
   it('accepts the keys every executor section may hold, as baton.toml writes them', () => {
@@ -39,16 +59,19 @@ describe('local executor options', () => {
     assert.deepEqual(result.ok ? [] : result.issues.map((issue) => issue.key).sort(), ['image', 'workers']);
     assert.match(
       result.ok ? '' : result.issues[0]!.message,
-      /unknown option '(workers|image)' for a local executor \(known: mode, max_workers\)/,
+      /unknown option '(workers|image)' for a local executor \(known: mode, max_workers, spin_us\)/,
     );
   });
 
-  it('names a bad mode or worker count', () => {
+  it('names a bad mode, worker count or spin', () => {
     for (const [options, key] of [
       [{ mode: 'fibers' }, 'mode'],
       [{ max_workers: 0 }, 'max_workers'],
       [{ max_workers: 1.5 }, 'max_workers'],
       [{ max_workers: '4' }, 'max_workers'],
+      [{ spin_us: -1 }, 'spin_us'],
+      [{ spin_us: 10_001 }, 'spin_us'],
+      [{ spin_us: 2.5 }, 'spin_us'],
     ] as const) {
       const result = validate(options);
       assert.equal(result.ok, false, JSON.stringify(options));
@@ -60,6 +83,8 @@ describe('local executor options', () => {
     const executor = registration.create('fast', { type: 'local', mode: 'processes', max_workers: 3 });
     assert.equal(executor.name, 'fast');
     assert.deepEqual(executor.describe(), { type: 'local', mode: 'processes', max_workers: 3 });
+    const threads = registration.create('quick', { type: 'local', max_workers: 2, spin_us: 50 });
+    assert.deepEqual(threads.describe(), { type: 'local', mode: 'threads', max_workers: 2, spin_us: 50 });
     assert.ok(executor.maxInFlight >= 3 * 256);
     assert.throws(
       () => registration.create('slow', { type: 'local', mode: 'fibers' }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getTask, importWorkflow, isExpr } from '../../../src/task/index.ts';
-import type { LocalMode } from '../../../src/executors/local/index.ts';
+import { DEFAULT_SPIN_US, type LocalMode } from '../../../src/executors/local/index.ts';
 import { add, fail, nested, nextCall, sleep, threadInfo } from './fixtures/tasks.ts';
 import { errorOf, jobFor, startExecutor, valueOf, type Started } from './helpers.ts';
 
@@ -107,7 +107,12 @@ for (const mode of ['threads', 'processes'] as LocalMode[]) {
     });
 
     it('describes itself', () => {
-      assert.deepEqual(pool.executor.describe(), { type: 'local', mode, max_workers: 2 });
+      assert.deepEqual(pool.executor.describe(), {
+        type: 'local',
+        mode,
+        max_workers: 2,
+        ...(mode === 'threads' ? { spin_us: DEFAULT_SPIN_US } : {}),
+      });
       assert.equal(pool.executor.maxInFlight >= 2 * 256, true);
     });
   });
