@@ -2,6 +2,7 @@
 // postMessage clones an object holding five typed arrays at several times the cost of one buffer, on
 // both threads, and for a single job that clone was most of the round trip; a packed message is one
 // copy in and views out. Results that carry errors travel as objects (their fields are arbitrary).
+import { Buffer } from 'node:buffer';
 import { TextDecoder, TextEncoder } from 'node:util';
 import type { BatchMessage, ResultMessage, WireTaskRef } from './protocol.ts';
 
@@ -35,13 +36,42 @@ function resultsLayout(count: number, valuesLength: number) {
   return { idsAt, offsetsAt, timesAt, okAt, valuesAt, end: valuesAt + valuesLength };
 }
 
+/** The JSON of a batch's refs when it has only one, by that ref: the pool reuses one object per task. */
+const encodedRefs = new WeakMap<WireTaskRef, Uint8Array>();
+
+function encodeRefs(refs: readonly WireTaskRef[]): Uint8Array {
+  const only = refs.length === 1 ? refs[0]! : undefined;
+  let bytes = only && encodedRefs.get(only);
+  if (!bytes) {
+    bytes = encoder.encode(JSON.stringify(refs.map((ref) => [ref.module, ref.name, ref.hash])));
+    if (only) encodedRefs.set(only, bytes);
+  }
+  return bytes;
+}
+
+/** The refs of the last batch unpacked, and their JSON: batches in a row mostly name the same tasks. */
+let lastRefs: { json: Buffer; refs: WireTaskRef[] } | undefined;
+
+function decodeRefs(json: Buffer): WireTaskRef[] {
+  if (lastRefs?.json.equals(json)) return lastRefs.refs;
+  const triples = JSON.parse(decoder.decode(json)) as string[][];
+  const refs = triples.map(([module, name, hash]): WireTaskRef => ({
+    module: module!,
+    name: name!,
+    hash: hash!,
+  }));
+  // A copy: `json` is a view of a message that goes away.
+  lastRefs = { json: Buffer.from(json), refs };
+  return refs;
+}
+
 /**
  * A batch as one buffer: header, ids (f64), offsets (f64), task indexes (u32, padded to 8), the refs
  * as JSON, the arguments.
  */
 export function packBatch(batch: BatchMessage): Uint8Array {
   const count = batch.ids.length;
-  const refs = encoder.encode(JSON.stringify(batch.refs.map((ref) => [ref.module, ref.name, ref.hash])));
+  const refs = encodeRefs(batch.refs);
   const { idsAt, offsetsAt, tasksAt, refsAt, argsAt, end } = batchLayout(
     count,
     refs.length,
@@ -65,14 +95,7 @@ export function unpackBatch(message: Uint8Array): BatchMessage {
   const layout = batchLayout(count, refsLength, argsLength);
   if (kind !== BATCH || layout.end !== bytes.length) throw malformed('batch');
   const { buffer, byteOffset: at } = bytes;
-  const triples = JSON.parse(
-    decoder.decode(new Uint8Array(buffer, at + layout.refsAt, refsLength)),
-  ) as string[][];
-  const refs = triples.map(([module, name, hash]): WireTaskRef => ({
-    module: module!,
-    name: name!,
-    hash: hash!,
-  }));
+  const refs = decodeRefs(Buffer.from(buffer, at + layout.refsAt, refsLength));
   return {
     type: 'batch',
     refs,

@@ -96,6 +96,23 @@ describe('packed messages to and from worker threads', () => {
     assert.equal(packResults(failed), undefined);
   });
 
+  it('batches that name the same tasks share their refs; others get their own', () => {
+    const first = unpackBatch(structuredClone(packBatch(batch)));
+    const again = unpackBatch(
+      structuredClone(packBatch({ ...batch, refs: batch.refs.map((r) => ({ ...r })) })),
+    );
+    assert.equal(again.refs, first.refs, 'the same refs, decoded once');
+    const renamed = { ...batch, refs: [batch.refs[0]!, { ...batch.refs[1]!, name: 'dec2' }] };
+    const other = unpackBatch(structuredClone(packBatch(renamed)));
+    assert.notEqual(other.refs, first.refs);
+    assert.deepEqual(other.refs, renamed.refs);
+    // A single ref's encoding is kept by the ref object: the same object may not change meaning.
+    const only = { module: 'file:///w/one.ts', name: 'one', hash: 'c'.repeat(64) };
+    const single = { ...batch, refs: [only], tasks: Uint32Array.from([0, 0, 0]) };
+    assert.deepEqual(unpackBatch(structuredClone(packBatch(single))).refs, [only]);
+    assert.deepEqual(unpackBatch(structuredClone(packBatch(single))).refs, [only]);
+  });
+
   it('a packed message read from inside a larger buffer, at any offset, reads the same', () => {
     const packed = packBatch(batch);
     const larger = new Uint8Array(packed.length + 3);

@@ -20,7 +20,8 @@ export function batchMessage(jobs: readonly PendingJob[], ids: Float64Array): Ba
       const key = `${ref.hash}\0${ref.name}\0${ref.module}`;
       let index = refIndex.get(key);
       if (index === undefined) {
-        index = refs.push({ module: ref.module, name: ref.name, hash: ref.hash }) - 1;
+        // The job's own ref (one object per task): packBatch keeps its encoding by identity.
+        index = refs.push(ref) - 1;
         refIndex.set(key, index);
       }
       previous = refs[index]!;
