@@ -8,6 +8,7 @@
 const TO_WORKER = 0;
 const TO_POOL = 1;
 const LINGER = 2;
+const LINGERING = 3;
 
 /** The two directions of a worker thread's messages. */
 export type Direction = 'to-worker' | 'to-pool';
@@ -18,7 +19,7 @@ export class Doorbell {
   private readonly words: Int32Array;
   private readonly seen = [0, 0];
 
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT)) {
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT)) {
     this.buffer = buffer;
     this.words = new Int32Array(buffer);
   }
@@ -44,6 +45,15 @@ export class Doorbell {
 
   set lingerMicros(micros: number) {
     Atomics.store(this.words, LINGER, micros);
+  }
+
+  /** The worker is awake, waiting for a batch (set by the worker): a batch rung now is taken at once. */
+  get lingering(): boolean {
+    return Atomics.load(this.words, LINGERING) === 1;
+  }
+
+  set lingering(yes: boolean) {
+    Atomics.store(this.words, LINGERING, yes ? 1 : 0);
   }
 }
 

@@ -55,8 +55,11 @@ const takeWaiting = (): void => {
 const linger = (): void => {
   let micros = doorbell.lingerMicros;
   while (micros > 0 && runner.idle) {
+    doorbell.lingering = true;
     // A ring may be for a batch the event loop already delivered: then there is nothing to take.
-    if (!spinFor(micros, () => doorbell.rang('to-worker'))) return;
+    const rang = spinFor(micros, () => doorbell.rang('to-worker'));
+    doorbell.lingering = false;
+    if (!rang) return;
     takeWaiting();
     micros = doorbell.lingerMicros;
   }

@@ -30,6 +30,8 @@ export class PoolWorker {
   dead = false;
   /** Gets no new jobs, so that once idle it can serve a timed job or make room for this group. */
   drainingFor: number | undefined;
+  /** It was awake, waiting, when its last batch was sent (see `WorkerHandle.send`). */
+  tookLastAwake = false;
   private recentOutput = '';
   private readonly forward: (chunk: Uint8Array) => void;
 

@@ -69,7 +69,20 @@ export class LocalPool {
     const queue = pending.job.options.timeLimit === undefined ? group.queue : group.timed;
     if (first) queue.pushFront(pending);
     else queue.push(pending);
+    // A job that finds the pool idle goes out at once: no other job waits to share its message, and its
+    // worker starts on it while the scheduler finishes its turn. Jobs queued behind it go together.
+    if (queue.size === 1 && this.idle()) this.dispatch(group);
     this.schedule();
+  }
+
+  /** No job runs or waits, but perhaps the one just queued. */
+  private idle(): boolean {
+    let queued = 0;
+    for (const group of this.groups.values()) {
+      queued += group.queue.size + group.timed.size;
+      for (const worker of group.workers) if (worker.outstanding.size > 0) return false;
+    }
+    return queued <= 1;
   }
 
   /** Cancels a job: drops it if it waits, or terminates the worker running it. */
@@ -126,13 +139,14 @@ export class LocalPool {
   /**
    * When the pool holds one job and nothing waits, the scheduler is idle until its result: a quick
    * job's result is awaited here, spinning, for up to `spinMicros`, and delivered without the event
-   * loop's wake-up (see doorbell.ts). A job of a task known to take longer is not awaited.
+   * loop's wake-up (see doorbell.ts). Not for a job of a task known to take longer, nor when its worker
+   * had to be woken: a woken thread may be placed on this thread's CPU, and would wait for the spin.
    */
   private awaitLoneJob(): void {
     const spin = this.options.spinMicros ?? 0;
     if (spin <= 0) return;
     const worker = this.loneWorker();
-    if (!worker?.ready || !worker.handle.receiveNow) return;
+    if (!worker?.ready || !worker.tookLastAwake || !worker.handle.receiveNow) return;
     const group = this.groups.get(worker.groupKey);
     if (!group || group.msPerJob * 1000 > spin) return;
     spinFor(spin, () => {
@@ -257,7 +271,7 @@ export class LocalPool {
     // A lone job's worker waits a moment for the next one: the caller likely sends it as soon as it has
     // this one's result.
     const linger = jobs.length === 1 && this.loneWorker() === worker ? (this.options.spinMicros ?? 0) : 0;
-    worker.handle.send(batchMessage(jobs, ids), linger);
+    worker.tookLastAwake = worker.handle.send(batchMessage(jobs, ids), linger);
     if (!worker.ready) return;
     if (this.longJobs(worker)) this.beginNext(worker);
     else for (const pending of jobs) this.begin(pending, worker);

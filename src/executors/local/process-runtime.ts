@@ -99,6 +99,7 @@ function spawnProcess(options: SpawnOptions): WorkerHandle {
     id: `process-${child.pid ?? 'unstarted'}`,
     send: (batch) => {
       if (child.connected) child.send(batch);
+      return false;
     },
     terminate: async () => {
       keepAlive(true); // an idle worker is unref'd, and its end must still be awaited

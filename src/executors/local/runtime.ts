@@ -31,9 +31,10 @@ export interface WorkerHandle {
   readonly id: string;
   /**
    * `lingerMicros`: how long the worker may wait for its next batch, spinning, once this one is done
-   * (threads only; 0 lets it sleep at once).
+   * (threads only; 0 lets it sleep at once). True when the worker was awake waiting for it (it
+   * lingered after its last batch), so it starts at once; false when it had to be woken.
    */
-  send(batch: BatchMessage, lingerMicros?: number): void;
+  send(batch: BatchMessage, lingerMicros?: number): boolean;
   /** Ends the worker at once; resolves when it is gone. */
   terminate(): Promise<void>;
   /** Whether the worker keeps the parent process alive: yes while it has jobs, no when idle. */

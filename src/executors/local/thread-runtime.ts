@@ -60,8 +60,10 @@ function spawnThread(options: SpawnOptions): WorkerHandle {
     send: (batch, lingerMicros = 0) => {
       const packed = packBatch(batch);
       doorbell.lingerMicros = lingerMicros;
+      const awake = doorbell.lingering;
       worker.postMessage(packed, transferList(packed));
       doorbell.ring('to-worker');
+      return awake;
     },
     receiveNow: () => doorbell.rang('to-pool') && deliverWaiting(),
     terminate: async () => {

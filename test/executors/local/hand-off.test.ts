@@ -31,6 +31,9 @@ describe('doorbell', () => {
     assert.equal(pool.rang('to-pool'), true);
     pool.lingerMicros = 250;
     assert.equal(worker.lingerMicros, 250);
+    assert.equal(pool.lingering, false);
+    worker.lingering = true;
+    assert.equal(pool.lingering, true);
   });
 
   it('spinFor gives up after its time and says so', () => {
@@ -74,9 +77,10 @@ describe('a worker thread with a doorbell', () => {
 
   after(() => handle.terminate());
 
+  let wasAwake = false;
   const send = (job: JobRequest, linger = 0): number => {
     const id = nextId++;
-    handle.send(batchMessage([{ job } as PendingJob], Float64Array.of(id)), linger);
+    wasAwake = handle.send(batchMessage([{ job } as PendingJob], Float64Array.of(id)), linger);
     return id;
   };
 
@@ -96,6 +100,7 @@ describe('a worker thread with a doorbell', () => {
   it("takes a worker's result without the event loop", async () => {
     await new Promise((resolve) => setImmediate(resolve)); // nothing left over from start-up
     const id = send(jobFor(add, [2, 3]));
+    assert.equal(wasAwake, false, 'a worker that was not asked to linger sleeps in its event loop');
     const message = resultNow();
     assert.deepEqual((message as ResultMessage | undefined)?.ids, Float64Array.of(id));
     assert.deepEqual(valuesOf(message), [5]);
@@ -109,6 +114,19 @@ describe('a worker thread with a doorbell', () => {
     assert.deepEqual(valuesOf(resultNow()), [21]);
     send(jobFor(add, [300, 1]));
     assert.deepEqual(valuesOf(resultNow()), [301]);
+  });
+
+  it('says whether the worker was awake, waiting, when a batch was sent', async () => {
+    send(jobFor(add, [5, 5]), LINGER_US);
+    assert.deepEqual(valuesOf(resultNow()), [10]);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // well inside its 5 s linger
+    send(jobFor(add, [6, 6]));
+    assert.equal(wasAwake, true);
+    assert.deepEqual(valuesOf(resultNow()), [12]);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // told not to linger this time
+    send(jobFor(add, [7, 7]));
+    assert.equal(wasAwake, false);
+    assert.deepEqual(valuesOf(resultNow()), [14]);
   });
 
   it('a lingering worker stops waiting for an async job, whose timers need its event loop', async () => {

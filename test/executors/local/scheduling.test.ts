@@ -54,6 +54,25 @@ for (const mode of ['threads', 'processes'] as LocalMode[]) {
       }
     });
 
+    it('hands a job that finds the pool idle to a worker at once, and batches the jobs behind it', async () => {
+      const pool = await startExecutor(mode, 1);
+      try {
+        await pool.executor.run(jobFor(add, [0, 0]), never);
+        const alone = jobFor(add, [1, 1]);
+        const behind = [jobFor(add, [2, 2]), jobFor(add, [3, 3])];
+        const outcomes = [alone, ...behind].map((job) => pool.executor.run(job, never));
+        const started = () =>
+          pool.events.flatMap((event) => (event.type === 'job-started' ? [event.jobId] : []));
+        // Before any turn of the event loop: the first went out inside run(), the others wait for the next.
+        assert.ok(started().includes(alone.jobId));
+        assert.ok(!started().includes(behind[0]!.jobId));
+        assert.deepEqual((await Promise.all(outcomes)).map(valueOf), [2, 4, 6]);
+        assert.ok(started().includes(behind[1]!.jobId));
+      } finally {
+        await pool.executor.stop();
+      }
+    });
+
     it('runs jobs with a memory limit on workers of their own', async () => {
       const pool = await startExecutor(mode, 2);
       try {
