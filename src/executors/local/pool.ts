@@ -71,7 +71,8 @@ export class LocalPool {
     else queue.push(pending);
     // A job that finds the pool idle goes out at once: no other job waits to share its message, and its
     // worker starts on it while the scheduler finishes its turn. Jobs queued behind it go together.
-    if (queue.size === 1 && this.idle()) this.dispatch(group);
+    // Not a job put back in front (the jobs of an ended worker go back one by one, last first).
+    if (!first && queue.size === 1 && this.idle()) this.dispatch(group);
     this.schedule();
   }
 
