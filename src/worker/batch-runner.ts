@@ -2,6 +2,7 @@
 // a cap) so an I/O task does not hold up its batch-mates, and results sent back in batches as well.
 import type { SerializedError } from '../executors/index.ts';
 import { loadTask, loadedTask } from './load.ts';
+import { packResultParts } from './packed.ts';
 import { ByteWriter, type BatchMessage, type ResultMessage, type WireTaskRef } from './protocol.ts';
 import { runJob, type JobResult } from './run-job.ts';
 
@@ -15,8 +16,19 @@ interface Cursor {
   next: number;
 }
 
+export interface BatchRunnerOptions {
+  /** Async jobs in flight at once. @default DEFAULT_CONCURRENCY */
+  concurrency?: number;
+  /**
+   * Where results without errors go packed into one buffer (packed.ts), as worker threads send them;
+   * the others (and all results, without it) go to `post`.
+   */
+  postPacked?: (packed: Uint8Array) => void;
+}
+
 export class BatchRunner {
   private readonly post: (message: ResultMessage) => void;
+  private readonly postPacked: ((packed: Uint8Array) => void) | undefined;
   private readonly concurrency: number;
   private readonly waiting: Cursor[] = [];
   private active = 0;
@@ -31,8 +43,9 @@ export class BatchRunner {
   private readonly errors: SerializedError[] = [];
   private readonly values = new ByteWriter();
 
-  constructor(post: (message: ResultMessage) => void, options: { concurrency?: number } = {}) {
+  constructor(post: (message: ResultMessage) => void, options: BatchRunnerOptions = {}) {
     this.post = post;
+    this.postPacked = options.postPacked;
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
@@ -114,6 +127,14 @@ export class BatchRunner {
   private flush(): void {
     this.lastFlushAt = Date.now();
     if (this.ids.length === 0) return;
+    if (this.postPacked && this.errors.length === 0) {
+      const packed = packResultParts(this.ids, this.ok, this.times, this.values);
+      this.ids.length = 0;
+      this.ok.length = 0;
+      this.times.length = 0;
+      this.postPacked(packed);
+      return;
+    }
     const { bytes, offsets } = this.values.take();
     const message: ResultMessage = {
       type: 'results',

@@ -43,7 +43,7 @@ export {
   type WireTaskRef,
   type WorkerMessage,
 } from './protocol.ts';
-export { packBatch, packResults, unpackBatch, unpackResults } from './packed.ts';
+export { packBatch, packResultParts, packResults, unpackBatch, unpackResults } from './packed.ts';
 
 // Built to dist/ the entry files end in .js; keep the extension this file was loaded with.
 const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';

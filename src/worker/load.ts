@@ -13,9 +13,17 @@ function refKey(ref: WireTaskRef): string {
   return `${ref.hash}\0${ref.name}\0${ref.module}`;
 }
 
+/** The same, by ref object: batches in a row share their refs (packed.ts), and the key is long to build. */
+const verifiedRefs = new WeakMap<WireTaskRef, TaskDef>();
+
 /** The task's definition if it was loaded and checked before: the cheap, synchronous path. */
 export function loadedTask(ref: WireTaskRef): TaskDef | undefined {
-  return verified.get(refKey(ref));
+  let def = verifiedRefs.get(ref);
+  if (!def) {
+    def = verified.get(refKey(ref));
+    if (def) verifiedRefs.set(ref, def);
+  }
+  return def;
 }
 
 function importOnce(moduleUrl: string): Promise<unknown> {

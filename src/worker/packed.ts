@@ -4,7 +4,7 @@
 // copy in and views out. Results that carry errors travel as objects (their fields are arbitrary).
 import { Buffer } from 'node:buffer';
 import { TextDecoder, TextEncoder } from 'node:util';
-import type { BatchMessage, ResultMessage, WireTaskRef } from './protocol.ts';
+import type { BatchMessage, ByteWriter, ResultMessage, WireTaskRef } from './protocol.ts';
 
 const BATCH = 1;
 const RESULTS = 2;
@@ -122,6 +122,35 @@ export function packResults(results: ResultMessage): Uint8Array | undefined {
   new Float64Array(buffer, timesAt, 2 * count).set(results.times);
   bytes.set(results.ok, okAt);
   bytes.set(results.values, valuesAt);
+  return bytes;
+}
+
+/**
+ * The same packing straight from a worker's lists of finished jobs (ids, ok flags, start and end times
+ * in pairs, and their values), without a ResultMessage in between; it empties `values`.
+ */
+export function packResultParts(
+  ids: readonly number[],
+  ok: readonly number[],
+  times: readonly number[],
+  values: ByteWriter,
+): Uint8Array {
+  const count = ids.length;
+  const valuesLength = values.byteLength;
+  const { idsAt, timesAt, okAt, valuesAt, end } = resultsLayout(count, valuesLength);
+  const bytes = new Uint8Array(end);
+  const { buffer } = bytes;
+  const words = new Uint32Array(buffer, 0, 4);
+  words[0] = RESULTS;
+  words[1] = count;
+  words[2] = valuesLength;
+  // ids, offsets and times lie end to end: one view for the three.
+  const numbers = new Float64Array(buffer, idsAt, (timesAt - idsAt) / 8 + 2 * count);
+  for (let i = 0; i < count; i++) numbers[i] = ids[i]!;
+  const timesFrom = (timesAt - idsAt) / 8;
+  for (let i = 0; i < 2 * count; i++) numbers[timesFrom + i] = times[i]!;
+  for (let i = 0; i < count; i++) bytes[okAt + i] = ok[i]!;
+  values.moveTo(bytes, valuesAt, numbers, count);
   return bytes;
 }
 

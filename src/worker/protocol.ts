@@ -100,16 +100,36 @@ export class ByteWriter {
     this.ends.push(this.used);
   }
 
+  /** Bytes appended since the last `take` or `moveTo`. */
+  get byteLength(): number {
+    return this.used;
+  }
+
+  /**
+   * `take` without the intermediate copies: the bytes go to `target` at `at`, and the offsets (a 0, then
+   * each end) to `offsets` from index `from`.
+   */
+  moveTo(target: Uint8Array, at: number, offsets: Float64Array, from: number): void {
+    target.set(this.buffer.subarray(0, this.used), at);
+    offsets[from] = 0;
+    for (let i = 0; i < this.ends.length; i++) offsets[from + i + 1] = this.ends[i]!;
+    this.reset();
+  }
+
   /** The bytes and the offsets of everything appended since the last `take`. */
   take(): { bytes: Uint8Array; offsets: Float64Array } {
     const offsets = new Float64Array(this.ends.length + 1);
     for (let i = 0; i < this.ends.length; i++) offsets[i + 1] = this.ends[i]!;
     const bytes = this.buffer.slice(0, this.used);
+    this.reset();
+    return { bytes, offsets };
+  }
+
+  private reset(): void {
     this.used = 0;
     this.ends.length = 0;
     // One huge result must not pin its size for the worker's whole life.
     if (this.buffer.length > this.initialSize * 16) this.buffer = new Uint8Array(this.initialSize);
-    return { bytes, offsets };
   }
 }
 

@@ -30,13 +30,14 @@ if (!input || !data?.port)
 const output = data.port;
 const doorbell = new Doorbell(data.doorbell);
 
-const send = (message: WorkerMessage): void => {
-  const packed = message.type === 'results' ? packResults(message) : undefined;
-  output.postMessage(packed ?? message, transferList(packed ?? message));
+const post = (message: WorkerMessage | Uint8Array): void => {
+  output.postMessage(message, transferList(message));
   doorbell.ring('to-pool');
 };
+const send = (message: WorkerMessage): void =>
+  post((message.type === 'results' && packResults(message)) || message);
 captureOutput(send);
-const runner = new BatchRunner(send);
+const runner = new BatchRunner(send, { postPacked: post });
 
 const take = (batch: Uint8Array): void => runner.receive(unpackBatch(batch));
 

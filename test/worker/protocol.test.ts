@@ -5,6 +5,7 @@ import {
   packBatch,
   packBytes,
   packResults,
+  packResultParts,
   unpackBatch,
   unpackResults,
   type BatchMessage,
@@ -111,6 +112,24 @@ describe('packed messages to and from worker threads', () => {
     const single = { ...batch, refs: [only], tasks: Uint32Array.from([0, 0, 0]) };
     assert.deepEqual(unpackBatch(structuredClone(packBatch(single))).refs, [only]);
     assert.deepEqual(unpackBatch(structuredClone(packBatch(single))).refs, [only]);
+  });
+
+  it("results packed straight from a worker's lists read as the same results packed from a message", () => {
+    const values = new ByteWriter(4);
+    values.append(bytes(9));
+    values.append(undefined);
+    values.append(bytes(8, 7, 6, 5, 4));
+    const packed = packResultParts([3, 4, 2 ** 40], [1, 1, 1], [1.5, 2.5, 3.5, 4.5, 5.5, 6.5], values);
+    const back = unpackResults(packed);
+    assert.deepEqual([...back.ids], [3, 4, 2 ** 40]);
+    assert.deepEqual([...back.ok], [1, 1, 1]);
+    assert.deepEqual([...back.offsets], [0, 1, 1, 6]);
+    assert.deepEqual([...back.values], [9, 8, 7, 6, 5, 4]);
+    assert.deepEqual([...back.times], [1.5, 2.5, 3.5, 4.5, 5.5, 6.5]);
+    assert.equal(values.byteLength, 0, 'the writer is emptied');
+    assert.equal(values.count, 0);
+    values.append(bytes(1));
+    assert.deepEqual([...values.take().bytes], [1]);
   });
 
   it('a packed message read from inside a larger buffer, at any offset, reads the same', () => {
