@@ -104,6 +104,8 @@ export class Scheduler {
   private readonly options: SchedulerOptions;
   private configLoaded: Promise<BatonConfig> | undefined;
   private storeOpened: Promise<Store> | undefined;
+  /** The two above once settled, so a run does not wait a turn for each. */
+  private ready: { config: BatonConfig; store: Store } | undefined;
   private readonly executors = new Map<string, Promise<StartedExecutor>>();
   /** The executors that have started, by name, for the jobs that follow the first. */
   private readonly started = new Map<string, StartedExecutor>();
@@ -176,8 +178,11 @@ export class Scheduler {
    * records them as one run. The caller ends it with `finish`, `fail` or (dry runs) `end`.
    */
   async begin(taskName: string, argsPreview: string, options: RunOptions = {}): Promise<RunSession> {
-    const config = await this.config();
-    const opened = await this.store();
+    if (!this.ready) {
+      const config = await this.config();
+      this.ready = { config, store: await this.store() };
+    }
+    const { config, store: opened } = this.ready;
     const recorded = options.provenance !== false;
     const store = recorded ? opened : unrecorded(opened);
     const id = options.executionId ?? newId();

@@ -4,6 +4,18 @@ import type { PendingJob } from './queue.ts';
 
 /** The batch message for `jobs`, job i under the id `ids[i]`. */
 export function batchMessage(jobs: readonly PendingJob[], ids: Float64Array): BatchMessage {
+  if (jobs.length === 1) {
+    // A lone job (the common case of a chain of calls): no table of refs to build.
+    const { task, args } = jobs[0]!.job;
+    return {
+      type: 'batch',
+      refs: [task],
+      ids,
+      tasks: new Uint32Array(1),
+      args,
+      offsets: Float64Array.of(0, args.length),
+    };
+  }
   const refs: WireTaskRef[] = [];
   const refIndex = new Map<string, number>();
   const tasks = new Uint32Array(jobs.length);
