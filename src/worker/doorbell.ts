@@ -65,6 +65,14 @@ export function spinFor(micros: number, poll: () => boolean): boolean {
   const deadline = performance.now() + micros / 1000;
   do {
     if (poll()) return true;
+    pause();
   } while (performance.now() < deadline);
   return false;
 }
+
+/**
+ * A spin-wait hint to the CPU (x86 `pause`), which frees the core's shared resources for a sibling
+ * hardware thread (perhaps the very thread being waited for); a no-op where it is missing (Node 22).
+ */
+const pause: () => void =
+  (Atomics as unknown as { pause?: () => void }).pause?.bind(Atomics) ?? (() => undefined);
