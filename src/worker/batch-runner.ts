@@ -4,7 +4,7 @@ import type { SerializedError } from '../executors/index.ts';
 import { loadTask, loadedTask } from './load.ts';
 import { packResultParts } from './packed.ts';
 import { ByteWriter, type BatchMessage, type ResultMessage, type WireTaskRef } from './protocol.ts';
-import { runJob, type JobResult } from './run-job.ts';
+import { jobClock, runJob, type JobResult } from './run-job.ts';
 
 /** How many async jobs one worker keeps in flight at once. @default 64 */
 export const DEFAULT_CONCURRENCY = 64;
@@ -33,7 +33,7 @@ export class BatchRunner {
   private readonly waiting: Cursor[] = [];
   private active = 0;
   private flushScheduled = false;
-  private lastFlushAt = Date.now();
+  private lastFlushAt = jobClock();
   /** A module is being imported: the jobs behind it wait, rather than all queue up on the import. */
   private loading = false;
   private readonly checkedRefs = new WeakSet<WireTaskRef>();
@@ -125,7 +125,7 @@ export class BatchRunner {
   }
 
   private flush(): void {
-    this.lastFlushAt = Date.now();
+    this.lastFlushAt = jobClock();
     if (this.ids.length === 0) return;
     if (this.postPacked && this.errors.length === 0) {
       const packed = packResultParts(this.ids, this.ok, this.times, this.values);

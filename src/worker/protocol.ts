@@ -29,7 +29,7 @@ export interface ResultMessage {
   ok: Uint8Array;
   values: Uint8Array;
   offsets: Float64Array;
-  /** Per result: started and ended, in ms since the epoch. */
+  /** Per result: started and ended, in ms since the epoch, to the microsecond (run-job.ts `jobClock`). */
   times: Float64Array;
   errors: SerializedError[];
 }

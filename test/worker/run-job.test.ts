@@ -15,6 +15,22 @@ describe('running one job', () => {
     assert.equal(decodeValue(second.value), 10);
   });
 
+  it('times a job to well under a millisecond, on the clock of the epoch', async () => {
+    await runJob(refOf(double), encodeValue([0]));
+    const before = Date.now();
+    const durations: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const result = runJob(refOf(double), encodeValue([i])) as JobResult;
+      assert.ok(result.startedAt >= before - 1 && result.endedAt <= Date.now() + 1);
+      durations.push(result.endedAt - result.startedAt);
+    }
+    // Whole milliseconds would make nearly every one of these 0.
+    assert.ok(
+      durations.some((ms) => ms > 0 && ms < 1),
+      durations.join(' '),
+    );
+  });
+
   it('awaits an async task', async () => {
     const result = await runJob(refOf(wait), encodeValue([10]));
     assert.ok(result.ok);
