@@ -1,9 +1,10 @@
 // A doorbell beside the message ports of a local worker thread: one counter in shared memory per
 // direction, rung after each message, and the number of microseconds the worker may wait for its next
 // batch. A thread that expects the other's next message within microseconds watches its counter
-// instead of sleeping in the event loop: on a virtual machine, waking a sleeping thread costs the
-// sender and the sleeper some 25 µs each, several times a trivial task's own cost. It watches the
-// counter rather than the port, because polling the port takes the lock the sender needs to post.
+// instead of sleeping in the event loop: on a virtual machine, waking a sleeping thread can cost the
+// sender and the sleeper tens of microseconds each, several times a trivial task's own cost (see
+// docs/decisions.md). It watches the counter rather than the port, because polling the port takes
+// the lock the sender needs to post.
 
 const TO_WORKER = 0;
 const TO_POOL = 1;
