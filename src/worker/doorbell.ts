@@ -10,6 +10,11 @@ const TO_WORKER = 0;
 const TO_POOL = 1;
 const LINGER = 2;
 const LINGERING = 3;
+/** The pool's count of the worker's rings when it last looked. */
+const TAKEN = 4;
+/** Batches the worker has taken. */
+const STARTED = 5;
+const WORDS = 6;
 
 /** The two directions of a worker thread's messages. */
 export type Direction = 'to-worker' | 'to-pool';
@@ -20,7 +25,7 @@ export class Doorbell {
   private readonly words: Int32Array;
   private readonly seen = [0, 0];
 
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT)) {
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(WORDS * Int32Array.BYTES_PER_ELEMENT)) {
     this.buffer = buffer;
     this.words = new Int32Array(buffer);
   }
@@ -36,7 +41,23 @@ export class Doorbell {
     const count = Atomics.load(this.words, slot);
     if (count === this.seen[slot]) return false;
     this.seen[slot] = count;
+    if (slot === TO_POOL) Atomics.store(this.words, TAKEN, count);
     return true;
+  }
+
+  /** (Worker) The pool has looked since the worker's last message: it is running, not asleep. */
+  get taken(): boolean {
+    return Atomics.load(this.words, TAKEN) === Atomics.load(this.words, TO_POOL);
+  }
+
+  /** (Worker) Says it has taken a batch. */
+  noteStarted(): void {
+    Atomics.add(this.words, STARTED, 1);
+  }
+
+  /** (Pool) The worker has taken every batch rung so far. */
+  get started(): boolean {
+    return Atomics.load(this.words, STARTED) === Atomics.load(this.words, TO_WORKER);
   }
 
   /** Microseconds the worker may wait for another batch once its jobs are done: 0 sends it to sleep. */

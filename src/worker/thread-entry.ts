@@ -39,7 +39,10 @@ const send = (message: WorkerMessage): void =>
 captureOutput(send);
 const runner = new BatchRunner(send, { postPacked: post });
 
-const take = (batch: Uint8Array): void => runner.receive(unpackBatch(batch));
+const take = (batch: Uint8Array): void => {
+  doorbell.noteStarted();
+  runner.receive(unpackBatch(batch));
+};
 
 /** Takes every batch waiting on the port. */
 const takeWaiting = (): void => {
@@ -57,8 +60,12 @@ const linger = (): void => {
   let micros = doorbell.lingerMicros;
   while (micros > 0 && runner.idle) {
     doorbell.lingering = true;
+    // A pool that waits for the result on another CPU takes it at once. One that has not within a
+    // fifth of the wait is asleep, or waits for this very CPU (the kernel put both threads on one):
+    // either way, spinning on would only hold it up.
+    const alive = spinFor(micros / 5, () => doorbell.taken);
     // A ring may be for a batch the event loop already delivered: then there is nothing to take.
-    const rang = spinFor(micros, () => doorbell.rang('to-worker'));
+    const rang = alive && spinFor(micros, () => doorbell.rang('to-worker'));
     doorbell.lingering = false;
     if (!rang) return;
     takeWaiting();

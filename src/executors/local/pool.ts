@@ -147,9 +147,12 @@ export class LocalPool {
     const spin = this.options.spinMicros ?? 0;
     if (spin <= 0) return;
     const worker = this.loneWorker();
-    if (!worker?.ready || !worker.tookLastAwake || !worker.handle.receiveNow) return;
+    if (!worker?.ready || !worker.handle.receiveNow) return;
     const group = this.groups.get(worker.groupKey);
     if (!group || group.msPerJob * 1000 > spin) return;
+    // A worker that had to be woken and starts on the job while this thread watches runs on another
+    // CPU; one that does not may be waiting for this very CPU, and the pool sleeps instead.
+    if (!worker.tookLastAwake && !spinFor(spin / 3, () => worker.handle.started?.() === true)) return;
     spinFor(spin, () => {
       worker.handle.receiveNow?.();
       return worker.outstanding.size === 0 || worker.dead;

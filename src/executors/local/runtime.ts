@@ -44,6 +44,8 @@ export interface WorkerHandle {
    * true if there was something. Only runtimes whose messages can be read that way have it.
    */
   receiveNow?(): boolean;
+  /** Whether the worker has taken every batch sent to it (threads only). */
+  started?(): boolean;
 }
 
 export interface WorkerRuntime {

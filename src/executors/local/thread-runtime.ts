@@ -66,6 +66,7 @@ function spawnThread(options: SpawnOptions): WorkerHandle {
       return awake;
     },
     receiveNow: () => doorbell.rang('to-pool') && deliverWaiting(),
+    started: () => doorbell.started,
     terminate: async () => {
       worker.ref(); // an idle worker is unref'd, and its end must still be awaited
       await worker.terminate();

@@ -36,6 +36,21 @@ describe('doorbell', () => {
     assert.equal(pool.lingering, true);
   });
 
+  it('lets the worker see that the pool took its message, and the pool that the worker took its batch', () => {
+    const pool = new Doorbell();
+    const worker = new Doorbell(pool.buffer);
+    assert.equal(worker.taken, true, 'nothing sent, nothing waiting');
+    worker.ring('to-pool');
+    assert.equal(worker.taken, false);
+    pool.rang('to-pool');
+    assert.equal(worker.taken, true);
+    assert.equal(pool.started, true);
+    pool.ring('to-worker');
+    assert.equal(pool.started, false);
+    worker.noteStarted();
+    assert.equal(pool.started, true);
+  });
+
   it('spinFor gives up after its time and says so', () => {
     let polls = 0;
     const began = performance.now();
