@@ -4,7 +4,7 @@
 // copy in and views out. Results that carry errors travel as objects (their fields are arbitrary).
 import { Buffer } from 'node:buffer';
 import { TextDecoder, TextEncoder } from 'node:util';
-import type { BatchMessage, ByteWriter, ResultMessage, WireTaskRef } from './protocol.ts';
+import { ByteWriter, type BatchMessage, type ResultMessage, type WireTaskRef } from './protocol.ts';
 
 const BATCH = 1;
 const RESULTS = 2;
@@ -112,17 +112,10 @@ export function unpackBatch(message: Uint8Array): BatchMessage {
  */
 export function packResults(results: ResultMessage): Uint8Array | undefined {
   if (results.errors.length > 0) return undefined;
-  const count = results.ids.length;
-  const { idsAt, offsetsAt, timesAt, okAt, valuesAt, end } = resultsLayout(count, results.values.length);
-  const bytes = new Uint8Array(end);
-  const { buffer } = bytes;
-  new Uint32Array(buffer, 0, 4).set([RESULTS, count, results.values.length, 0]);
-  new Float64Array(buffer, idsAt, count).set(results.ids);
-  new Float64Array(buffer, offsetsAt, count + 1).set(results.offsets);
-  new Float64Array(buffer, timesAt, 2 * count).set(results.times);
-  bytes.set(results.ok, okAt);
-  bytes.set(results.values, valuesAt);
-  return bytes;
+  const { ids, offsets, values } = results;
+  const writer = new ByteWriter(Math.max(1, values.length));
+  for (let i = 0; i < ids.length; i++) writer.append(values.subarray(offsets[i], offsets[i + 1]));
+  return packResultParts(ids, results.ok, results.times, writer);
 }
 
 /**
@@ -130,9 +123,9 @@ export function packResults(results: ResultMessage): Uint8Array | undefined {
  * in pairs, and their values), without a ResultMessage in between; it empties `values`.
  */
 export function packResultParts(
-  ids: readonly number[],
-  ok: readonly number[],
-  times: readonly number[],
+  ids: ArrayLike<number>,
+  ok: ArrayLike<number>,
+  times: ArrayLike<number>,
   values: ByteWriter,
 ): Uint8Array {
   const count = ids.length;

@@ -118,10 +118,9 @@ export class ByteWriter {
 
   /** The bytes and the offsets of everything appended since the last `take`. */
   take(): { bytes: Uint8Array; offsets: Float64Array } {
+    const bytes = new Uint8Array(this.used);
     const offsets = new Float64Array(this.ends.length + 1);
-    for (let i = 0; i < this.ends.length; i++) offsets[i + 1] = this.ends[i]!;
-    const bytes = this.buffer.slice(0, this.used);
-    this.reset();
+    this.moveTo(bytes, 0, offsets, 0);
     return { bytes, offsets };
   }
 

@@ -8,7 +8,7 @@ import { BatchRunner } from './batch-runner.ts';
 import { Doorbell, spinFor } from './doorbell.ts';
 import { preloadModules } from './load.ts';
 import { captureOutput } from './output.ts';
-import { packResults, unpackBatch } from './packed.ts';
+import { unpackBatch } from './packed.ts';
 import { transferList, type WorkerMessage } from './protocol.ts';
 
 /** What the local pool gives a worker thread it starts. */
@@ -34,10 +34,9 @@ const post = (message: WorkerMessage | Uint8Array): void => {
   output.postMessage(message, transferList(message));
   doorbell.ring('to-pool');
 };
-const send = (message: WorkerMessage): void =>
-  post((message.type === 'results' && packResults(message)) || message);
-captureOutput(send);
-const runner = new BatchRunner(send, { postPacked: post });
+captureOutput(post);
+// Results without errors come packed from the runner; those with errors travel as the message itself.
+const runner = new BatchRunner(post, { postPacked: post });
 
 const take = (batch: Uint8Array): void => {
   doorbell.noteStarted();
@@ -79,4 +78,4 @@ input.on('message', (batch: Uint8Array) => {
 });
 // A spare worker imports the workflow's modules before it says it is ready.
 await preloadModules(data.preload);
-send({ type: 'ready' });
+post({ type: 'ready' });

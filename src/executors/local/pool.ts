@@ -12,7 +12,7 @@ import { depthFor, LONG_JOB_MS, workerTimePerJob } from './job-times.ts';
 import type { PendingJob } from './queue.ts';
 import type { WorkerExit, WorkerRuntime } from './runtime.ts';
 import { Spares } from './spares.ts';
-import { spinFor } from '../../worker/doorbell.ts';
+import { awaitLoneResult, loneWorker, poolLoad } from './lone-job.ts';
 import {
   hasWaiting,
   hasWork,
@@ -57,10 +57,12 @@ export class LocalPool {
     output: (chunk: Uint8Array) => this.output(chunk),
   };
   private readonly spares: Spares;
+  private readonly spinMicros: number;
 
   constructor(options: PoolOptions) {
     this.options = options;
     this.output = options.output ?? ((chunk) => process.stderr.write(chunk));
+    this.spinMicros = options.spinMicros ?? 0;
     this.spares = new Spares(options.runtime, this.events, options.maxWorkers, () => this.schedule());
   }
 
@@ -72,18 +74,11 @@ export class LocalPool {
     // A job that finds the pool idle goes out at once: no other job waits to share its message, and its
     // worker starts on it while the scheduler finishes its turn. Jobs queued behind it go together.
     // Not a job put back in front (the jobs of an ended worker go back one by one, last first).
-    if (!first && queue.size === 1 && this.idle()) this.dispatch(group);
-    this.schedule();
-  }
-
-  /** No job runs or waits, but perhaps the one just queued. */
-  private idle(): boolean {
-    let queued = 0;
-    for (const group of this.groups.values()) {
-      queued += group.queue.size + group.timed.size;
-      for (const worker of group.workers) if (worker.outstanding.size > 0) return false;
+    if (!first && queue.size === 1) {
+      const load = poolLoad(this.groups.values());
+      if (load.waiting === 1 && load.held === 0) this.dispatch(group);
     }
-    return queued <= 1;
+    this.schedule();
   }
 
   /** Cancels a job: drops it if it waits, or terminates the worker running it. */
@@ -133,44 +128,13 @@ export class LocalPool {
       for (const group of this.groups.values()) {
         if (hasWaiting(group)) this.dispatch(group);
       }
-      this.awaitLoneJob();
-    });
-  }
-
-  /**
-   * When the pool holds one job and nothing waits, the scheduler is idle until its result: a quick
-   * job's result is awaited here, spinning, for up to `spinMicros`, and delivered without the event
-   * loop's wake-up (see doorbell.ts). Not for a job of a task known to take longer, nor when its worker
-   * had to be woken: a woken thread may be placed on this thread's CPU, and would wait for the spin.
-   */
-  private awaitLoneJob(): void {
-    const spin = this.options.spinMicros ?? 0;
-    if (spin <= 0) return;
-    const worker = this.loneWorker();
-    if (!worker?.ready || !worker.handle.receiveNow) return;
-    const group = this.groups.get(worker.groupKey);
-    if (!group || group.msPerJob * 1000 > spin) return;
-    // A worker that had to be woken and starts on the job while this thread watches runs on another
-    // CPU; one that does not may be waiting for this very CPU, and the pool sleeps instead.
-    if (!worker.tookLastAwake && !spinFor(spin / 3, () => worker.handle.started?.() === true)) return;
-    spinFor(spin, () => {
-      worker.handle.receiveNow?.();
-      return worker.outstanding.size === 0 || worker.dead;
-    });
-  }
-
-  /** The worker that holds the pool's only job, when no other job waits or runs. */
-  private loneWorker(): PoolWorker | undefined {
-    let lone: PoolWorker | undefined;
-    for (const group of this.groups.values()) {
-      if (hasWaiting(group)) return undefined;
-      for (const worker of group.workers) {
-        if (worker.outstanding.size === 0) continue;
-        if (lone || worker.outstanding.size > 1) return undefined;
-        lone = worker;
+      // With one job out and nothing waiting, the scheduler is idle until its result.
+      if (this.spinMicros > 0) {
+        const lone = loneWorker(poolLoad(this.groups.values()));
+        const group = lone && this.groups.get(lone.groupKey);
+        if (lone && group) awaitLoneResult(lone, group.msPerJob, this.spinMicros);
       }
-    }
-    return lone;
+    });
   }
 
   private dispatch(group: WorkerGroup): void {
@@ -274,7 +238,8 @@ export class LocalPool {
     if (worker.outstanding.size === jobs.length) worker.handle.keepAlive(true);
     // A lone job's worker waits a moment for the next one: the caller likely sends it as soon as it has
     // this one's result.
-    const linger = jobs.length === 1 && this.loneWorker() === worker ? (this.options.spinMicros ?? 0) : 0;
+    const lone = jobs.length === 1 && loneWorker(poolLoad(this.groups.values())) === worker;
+    const linger = lone ? this.spinMicros : 0;
     worker.tookLastAwake = worker.handle.send(batchMessage(jobs, ids), linger);
     if (!worker.ready) return;
     if (this.longJobs(worker)) this.beginNext(worker);
