@@ -76,7 +76,8 @@ export interface RunSession {
   /** Aborted when the run is cancelled or has failed. */
   readonly signal: AbortSignal;
   readonly wouldRun: DryRunReport['wouldRun'];
-  readonly cached: number;
+  /** Calls served from the cache so far. */
+  cachedCalls(): number;
   evaluate(expr: unknown): Promise<unknown>;
   /** `evaluate`, with the hash of the value's stored encoding when it is a task call's result. */
   evaluateRoot(expr: unknown): Promise<{ value: unknown; valueHash: string | undefined }>;
@@ -163,7 +164,7 @@ export class Scheduler {
       const report: DryRunReport = {
         executionId: session.id,
         wouldRun: session.wouldRun,
-        cached: session.cached,
+        cached: session.cachedCalls(),
       };
       if (value !== WOULD_RUN) report.value = value;
       session.end();
@@ -191,10 +192,10 @@ export class Scheduler {
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const wouldRun: DryRunReport['wouldRun'] = [];
-    const counts = { cached: 0 };
+    let cachedCalls = 0;
     const emit = (event: SchedulerEvent) => {
       if (event.type === 'would-run') wouldRun.push({ taskName: event.taskName, evalHash: event.evalHash });
-      else if (event.type === 'cached') counts.cached++;
+      else if (event.type === 'cached') cachedCalls++;
       options.onEvent?.(event);
     };
     const execution = new Execution({
@@ -237,9 +238,8 @@ export class Scheduler {
       id,
       signal: controller.signal,
       wouldRun,
-      get cached() {
-        return counts.cached;
-      },
+      // A method, not a getter: an object literal with an accessor is built on V8's slow path (~0.5 µs).
+      cachedCalls: () => cachedCalls,
       evaluate: (expr) => execution.evaluate(expr, undefined),
       evaluateRoot: (expr) => execution.evaluateRoot(expr),
       end,

@@ -229,6 +229,16 @@ describe('the call cache', () => {
     );
     assert.equal(calls.double ?? 0, before);
   });
+
+  test('a dry run counts the calls it would take from the cache', async () => {
+    await ctx.scheduler.run(add(2000, 1));
+    const report = await ctx.scheduler.run(double(add(2000, 1)), { dryRun: true });
+    assert.deepEqual(
+      report.wouldRun.map((c) => c.taskName),
+      ['double'],
+    );
+    assert.equal(report.cached, 1);
+  });
 });
 
 describe('failures, retries and cancellation', () => {
