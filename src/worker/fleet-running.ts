@@ -9,6 +9,8 @@ interface HeldBatch {
   cancelled: Set<string>;
   /** Held by `hold` (until `release`), not only by running tasks. */
   taken: boolean;
+  /** Cancel requests already acted on (as published): one arrives by the channel and from the list. */
+  requests: Set<string>;
 }
 
 export class RunningTasks {
@@ -29,7 +31,10 @@ export class RunningTasks {
 
   private batch(batchId: string): HeldBatch {
     let batch = this.byBatch.get(batchId);
-    if (!batch) this.byBatch.set(batchId, (batch = { tasks: new Map(), cancelled: new Set(), taken: false }));
+    if (!batch) {
+      batch = { tasks: new Map(), cancelled: new Set(), taken: false, requests: new Set() };
+      this.byBatch.set(batchId, batch);
+    }
     return batch;
   }
 
@@ -44,6 +49,7 @@ export class RunningTasks {
     if (!batch) return;
     batch.taken = false;
     batch.cancelled.clear();
+    batch.requests.clear();
     if (batch.tasks.size === 0) this.byBatch.delete(batchId);
   }
 
@@ -64,6 +70,19 @@ export class RunningTasks {
 
   holds(batchId: string): boolean {
     return this.byBatch.has(batchId);
+  }
+
+  /** The queue jobs held now. */
+  heldBatches(): string[] {
+    return [...this.byBatch.keys()];
+  }
+
+  /** True the first time cancel request `request` (its text) comes for held queue job `batchId`. */
+  firstSight(batchId: string, request: string): boolean {
+    const batch = this.byBatch.get(batchId);
+    if (!batch || batch.requests.has(request)) return false;
+    batch.requests.add(request);
+    return true;
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   decodeCancelRequest,
   decodeProfileRequest,
   decodeBatch,
+  keptCancels,
   matchesLocality,
   redisOptions,
   writeHeartbeat,
@@ -212,10 +213,13 @@ export class FleetWorker {
     await commands.subscribe(this.keys.commands(this.id), this.keys.cancels);
   }
 
-  /** Stops the tasks a scheduler cancelled, if this worker holds them and no other scheduler waits for them. */
+  /**
+   * Stops the tasks a scheduler cancelled, if this worker holds them and no other scheduler waits for
+   * them; once per request, which may come both by the channel and from the kept list.
+   */
   private stopCancelled(text: string): void {
     const request = decodeCancelRequest(text);
-    if (!request || !this.redis || !this.held.holds(request.batchId)) return;
+    if (!request || !this.redis || !this.held.firstSight(request.batchId, text)) return;
     void cancelAllowed(this.redis, this.keys, request)
       .then((allowed) => {
         if (!allowed) return;
@@ -234,9 +238,17 @@ export class FleetWorker {
     if (!this.redis) return;
     try {
       await writeHeartbeat(this.redis, this.keys, this.info(), this.config.options.heartbeat * 3000);
+      await this.readKeptCancels();
     } catch (error) {
       this.config.logger.warn(`worker ${this.id}: heartbeat: ${redact(String(error))}`);
     }
+  }
+
+  /** Acts on the cancel requests kept for the queue jobs it holds, which the channel may not have brought. */
+  private async readKeptCancels(): Promise<void> {
+    const batchIds = this.held.heldBatches();
+    const kept = await keptCancels(this.redis!, this.keys, batchIds);
+    for (const texts of kept) for (const text of texts) this.stopCancelled(text);
   }
 
   /** SIGTERM: take no new queue job, finish the ones held, then leave. */

@@ -277,7 +277,8 @@ export class FleetExecutor implements Executor {
       const stop = [...keys].filter((key) => this.pending.waiting(key) === undefined);
       if (stop.length === 0) continue;
       const request = { batchId, keys: stop, from: this.replyKey };
-      const published = publishCancel(redis, this.keys, request, unwanted.has(batchId))
+      const keepMs = Math.round(this.options.result_ttl * 1000);
+      const published = publishCancel(redis, this.keys, request, unwanted.has(batchId), keepMs)
         .catch((error: unknown) =>
           this.ctx?.logger.warn(
             `executor ${this.name}: could not ask the workers to stop cancelled tasks: ${redact(String(error))}`,

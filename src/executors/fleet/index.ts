@@ -35,4 +35,10 @@ export {
   type ProfileRequest,
   type ProfileRound,
 } from './profiling.ts';
-export { cancelAllowed, decodeCancelRequest, publishCancel, type CancelRequest } from './cancels.ts';
+export {
+  cancelAllowed,
+  decodeCancelRequest,
+  keptCancels,
+  publishCancel,
+  type CancelRequest,
+} from './cancels.ts';

@@ -64,6 +64,14 @@ export class FleetKeys {
     return `${this.own}cancel`;
   }
 
+  /**
+   * The cancel requests made for one queue job, kept beside the channel for a worker that was not
+   * listening when one was published (see cancels.ts).
+   */
+  cancelled(batchId: string): string {
+    return `${this.own}cancelled:${batchId}`;
+  }
+
   /** Where a worker answers one command. */
   answers(requestId: string): string {
     return `${this.own}answers:${requestId}`;

@@ -49,4 +49,23 @@ describe('fleet cancel requests', () => {
     running.hold('b1');
     assert.equal(running.add('b1', 'k1').aborted, false, 'a later take of the job starts afresh');
   });
+
+  test('a request is acted on once, whether it comes by the channel, from the kept list or both', () => {
+    const running = new RunningTasks(new AbortController().signal);
+    const request = JSON.stringify({ format: 1, batchId: 'b1', keys: ['k1'], from: 'replies:s1' });
+    assert.equal(running.firstSight('b1', request), false, 'not for a queue job the worker does not hold');
+    running.hold('b1');
+    assert.deepEqual(running.heldBatches(), ['b1']);
+    assert.equal(running.firstSight('b1', request), true);
+    assert.equal(running.firstSight('b1', request), false, 'the second copy is ignored');
+    const other = JSON.stringify({ format: 1, batchId: 'b1', keys: ['k1'], from: 'replies:s2' });
+    assert.equal(running.firstSight('b1', other), true, "another scheduler's request counts on its own");
+    running.release('b1');
+    running.hold('b1');
+    assert.equal(
+      running.firstSight('b1', request),
+      true,
+      'a later take of the job reads the kept requests again',
+    );
+  });
 });

@@ -61,7 +61,7 @@ export interface FleetWorker {
 /** A project whose `default` executor is a fleet on its own queue and prefix, cleaned up after the test. */
 export function fleetProject(
   t: TestContext,
-  options: { url?: string; extra?: string[]; workflow?: string } = {},
+  options: { url?: string; extra?: string[]; workflow?: string; lockDuration?: number } = {},
 ): FleetProject {
   const prefix = `bt-${randomUUID().slice(0, 8)}`;
   const queue = 'jobs';
@@ -71,7 +71,7 @@ export function fleetProject(
     `url = ${JSON.stringify(options.url ?? REDIS_URL)}`,
     `queue = "${queue}"`,
     `prefix = "${prefix}"`,
-    'lock_duration = 2',
+    `lock_duration = ${options.lockDuration ?? 2}`,
     'heartbeat = 0.5',
     ...(options.extra ?? []),
     '',
