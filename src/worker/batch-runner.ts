@@ -1,6 +1,7 @@
 // Runs the batches a worker receives: synchronous jobs one after another, async ones side by side (up to
 // a cap) so an I/O task does not hold up its batch-mates, and results sent back in batches as well.
 import type { SerializedError } from '../executors/index.ts';
+import { IdleCollector } from './idle-collect.ts';
 import { loadTask, loadedTask } from './load.ts';
 import { packResultParts } from './packed.ts';
 import { ByteWriter, type BatchMessage, type ResultMessage, type WireTaskRef } from './protocol.ts';
@@ -42,6 +43,7 @@ export class BatchRunner {
   private readonly times: number[] = [];
   private readonly errors: SerializedError[] = [];
   private readonly values = new ByteWriter();
+  private readonly collector = new IdleCollector();
 
   constructor(post: (message: ResultMessage) => void, options: BatchRunnerOptions = {}) {
     this.post = post;
@@ -56,6 +58,7 @@ export class BatchRunner {
 
   /** Takes a batch; whatever finishes synchronously is sent back before this returns. */
   receive(batch: BatchMessage): void {
+    this.collector.busy();
     this.waiting.push({ batch, next: 0 });
     this.pump();
     this.flush();
@@ -124,7 +127,13 @@ export class BatchRunner {
     }
   }
 
+  /** Sends the results finished so far; a runner left with nothing to do may then collect its garbage. */
   private flush(): void {
+    this.send();
+    if (this.idle) this.collector.idle();
+  }
+
+  private send(): void {
     this.lastFlushAt = jobClock();
     if (this.ids.length === 0) return;
     if (this.postPacked && this.errors.length === 0) {

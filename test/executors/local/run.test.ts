@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getTask, importWorkflow, isExpr } from '../../../src/task/index.ts';
 import { DEFAULT_SPIN_US, type LocalMode } from '../../../src/executors/local/index.ts';
-import { add, fail, nested, nextCall, sleep, threadInfo } from './fixtures/tasks.ts';
+import { add, fail, heapUsedMiB, litter, nested, nextCall, sleep, threadInfo } from './fixtures/tasks.ts';
 import { errorOf, jobFor, startExecutor, valueOf, type Started } from './helpers.ts';
 
 const never = new AbortController().signal;
@@ -51,6 +51,20 @@ for (const mode of ['threads', 'processes'] as LocalMode[]) {
       assert.equal(error.message, 'bad input');
       assert.match(error.stack ?? '', /failingTask/);
       assert.match(error.stack ?? '', /fixtures\/tasks\.ts/);
+    });
+
+    it('collects the garbage a task left once its worker has stayed idle for a second', async () => {
+      const single = await startExecutor(mode, 1);
+      try {
+        assert.equal(valueOf(await single.executor.run(jobFor(litter, [2_000_000]), never)), 2_000_000);
+        const litterLeft = valueOf(await single.executor.run(jobFor(heapUsedMiB, []), never)) as number;
+        assert.ok(litterLeft > 100, `the garbage is there at first (${litterLeft} MiB used)`);
+        await new Promise((resolve) => setTimeout(resolve, 1_600));
+        const idleLeft = valueOf(await single.executor.run(jobFor(heapUsedMiB, []), never)) as number;
+        assert.ok(idleLeft < 64, `collected once idle (${litterLeft} MiB, then ${idleLeft} MiB used)`);
+      } finally {
+        await single.executor.stop();
+      }
     });
 
     it('runs the async jobs of one batch side by side', async () => {
