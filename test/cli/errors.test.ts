@@ -52,6 +52,19 @@ describe('baton run errors', () => {
     const r = await p.baton(['run', 'wf.ts', 'mian']);
     assert.equal(r.code, 1);
     assertOneLineError(r.stderr, /wf\.ts has no task or export named 'mian' — tasks in wf\.ts: main, other/);
+    assert.doesNotMatch(r.stderr, /baton\.map/, "Baton's own tasks are not offered");
+  });
+
+  test('an unknown task also names the tasks of the modules the workflow imports', async (t) => {
+    const p = project(t);
+    p.write('lib.ts', `import { task } from 'baton';\nexport const helper = task('helper', () => 1);\n`);
+    p.write(
+      'wf.ts',
+      `import { task } from 'baton';\nimport './lib.ts';\nexport const main = task('main', () => 2);\n`,
+    );
+    const r = await p.baton(['run', 'wf.ts', 'mian']);
+    assert.equal(r.code, 1);
+    assertOneLineError(r.stderr, /tasks in wf\.ts: main; also loaded: helper$/m);
   });
 
   test('the same task name in two modules is an error naming both', async (t) => {
