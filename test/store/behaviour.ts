@@ -65,6 +65,28 @@ export function storeBehaviour(name: string, open: StoreFactory): void {
       await store.close();
     });
 
+    test('text that a database must quote or escape reads back as written, in puts and in updates', async (t) => {
+      const { store } = await open(t, {});
+      const awkward = ['NULL', '', 'a "quoted", {braced} text', 'back\\slash', 'tab\tand\nnewline', 'null'];
+      const ids = awkward.map((text) => {
+        const rec = job('exec-1', { taskName: text || 'empty', argsPreview: text, parentId: text });
+        store.putJob(rec);
+        return rec.id;
+      });
+      await store.flush();
+      for (const [i, id] of ids.entries()) {
+        const read = await store.getJob(id);
+        assert.equal(read?.argsPreview, awkward[i]);
+        assert.equal(read?.parentId, awkward[i]);
+        assert.equal(read?.taskName, awkward[i] || 'empty');
+        store.updateJob(id, { argsPreview: awkward[(i + 1) % awkward.length] });
+      }
+      await store.flush();
+      for (const [i, id] of ids.entries())
+        assert.equal((await store.getJob(id))?.argsPreview, awkward[(i + 1) % awkward.length]);
+      await store.close();
+    });
+
     test('an update patches only the fields it names; undefined clears an optional field', async (t) => {
       const { store } = await open(t, {});
       const rec = job('exec-1', { error: failure, resultHash: sha('r') });

@@ -6,6 +6,7 @@ import { StoreConnectionError, StoreError } from '../../src/errors.ts';
 import { SQLITE_MIGRATIONS } from '../../src/store/index.ts';
 import { parsePostgresUrl, postgresDdl } from '../../src/store/postgres/index.ts';
 import { storeFailure } from '../../src/store/postgres/errors.ts';
+import { arrayLiteral } from '../../src/store/postgres/writer.ts';
 
 test('a postgres URL names its target without the password, and its schema defaults to public', () => {
   const target = parsePostgresUrl('postgres://ann:p%40ss@db.example.com:6543/baton?sslmode=require');
@@ -86,4 +87,14 @@ test('a project on SQLite never loads the PostgreSQL client', () => {
   );
   assert.equal(child.status, 0, child.stderr);
   assert.deepEqual(JSON.parse(child.stdout), { loaded: [], run: 'function', task: 'function' });
+});
+
+test('an array literal quotes only the elements that need it, and escapes quotes and backslashes', () => {
+  assert.equal(arrayLiteral(['01jabc', 'ab12', 42, null, undefined]), '{01jabc,ab12,42,NULL,NULL}');
+  assert.equal(
+    arrayLiteral(['', 'NULL', 'null', 'a b', 'a,b', '{x}', 'say "hi"', 'back\\slash', 'tab\there', 'é']),
+    String.raw`{"","NULL","null","a b","a,b","{x}","say \"hi\"","back\\slash","tab` +
+      '\t' +
+      String.raw`here",é}`,
+  );
 });

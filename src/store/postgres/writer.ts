@@ -20,14 +20,38 @@ function keyColumn<R>(spec: TableSpec<R>): string {
   return spec.columns.find((c) => c.field === spec.key)?.column ?? spec.key;
 }
 
-/** Rows of a flat batch as one array per column, sorted by the key column. */
-function columnsOf<R>(spec: TableSpec<R>, rows: FlatRows): unknown[][] {
+/** An array element PostgreSQL reads as written: nothing to quote or escape (emptiness and NULL aside). */
+const PLAIN_ELEMENT = /^[^\s{}",\\]+$/;
+
+/** One element of an array literal: as it is when PostgreSQL reads it so, else quoted and escaped. */
+function arrayElement(item: unknown): string {
+  if (item === null || item === undefined) return 'NULL';
+  if (typeof item === 'number') return String(item);
+  const text = String(item);
+  const plain =
+    text.length > 0 && PLAIN_ELEMENT.test(text) && !(text.length === 4 && text.toLowerCase() === 'null');
+  return plain ? text : `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/**
+ * A text or integer array as PostgreSQL's array literal, quoting only the elements that need it:
+ * hashes, ids and numbers, most of a batch, go as they are, where the driver would quote and escape
+ * every element of a JavaScript array (a third of the scheduler's CPU for a batch of jobs).
+ */
+export function arrayLiteral(items: readonly unknown[]): string {
+  let literal = '{';
+  for (let i = 0; i < items.length; i++) literal += (i === 0 ? '' : ',') + arrayElement(items[i]);
+  return `${literal}}`;
+}
+
+/** Rows of a flat batch as one array literal per column, sorted by the key column. */
+function columnsOf<R>(spec: TableSpec<R>, rows: FlatRows): string[] {
   const width = rows.width;
   const count = rows.values.length / width;
   const keyIndex = spec.columns.findIndex((c) => c.field === spec.key);
   const order = Array.from({ length: count }, (_, i) => i);
   order.sort((a, b) => compare(rows.values[a * width + keyIndex], rows.values[b * width + keyIndex]));
-  return spec.columns.map((_, c) => order.map((i) => rows.values[i * width + c] ?? null));
+  return spec.columns.map((_, c) => arrayLiteral(order.map((i) => rows.values[i * width + c])));
 }
 
 function compare(a: SQLInputValue | undefined, b: SQLInputValue | undefined): number {
@@ -87,7 +111,10 @@ function updates<R>(spec: TableSpec<R>, batch: RowBatch): Statement[] {
       text:
         `UPDATE ${spec.table} AS t SET ${sets} FROM unnest($1::text[], ${casts(spec, columns, 2)}) ` +
         `AS v(${['id', ...columns].join(', ')}) WHERE t.${key} = v.id`,
-      values: [rows.map((r) => r.id), ...columns.map((_, c) => rows.map((r) => r.values[c] ?? null))],
+      values: [
+        arrayLiteral(rows.map((r) => r.id)),
+        ...columns.map((_, c) => arrayLiteral(rows.map((r) => r.values[c]))),
+      ],
     };
   });
 }
@@ -107,10 +134,10 @@ function valueRows(batch: WriteBatch): Statement | undefined {
       'INSERT INTO "values" (hash, size, data, created_at) ' +
       'SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[], $4::int8[]) ON CONFLICT (hash) DO NOTHING',
     values: [
-      order.map((i) => values.hashes[i]),
-      order.map((i) => values.sizes[i]),
+      arrayLiteral(order.map((i) => values.hashes[i])),
+      arrayLiteral(order.map((i) => values.sizes[i])),
       data,
-      order.map((i) => values.createdAt[i]),
+      arrayLiteral(order.map((i) => values.createdAt[i])),
     ],
   };
 }
