@@ -6,7 +6,7 @@ import { StoreConnectionError, StoreError } from '../../src/errors.ts';
 import { SQLITE_MIGRATIONS } from '../../src/store/index.ts';
 import { parsePostgresUrl, postgresDdl } from '../../src/store/postgres/index.ts';
 import { storeFailure } from '../../src/store/postgres/errors.ts';
-import { arrayLiteral } from '../../src/store/postgres/writer.ts';
+import { arrayLiteral } from '../../src/store/postgres/arrays.ts';
 
 test('a postgres URL names its target without the password, and its schema defaults to public', () => {
   const target = parsePostgresUrl('postgres://ann:p%40ss@db.example.com:6543/baton?sslmode=require');

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import { CancelledError, StoreError } from '../../errors.ts';
 import type { CallClaim } from '../types.ts';
+import { arrayLiteral } from './arrays.ts';
 import { createClient } from './connect.ts';
 import { storeFailure } from './errors.ts';
 import type { PostgresTarget } from './url.ts';
@@ -113,7 +114,7 @@ export class CallLeases {
     const key = await this.ownKey();
     try {
       const taken = await pool.query<{ eval_hash: string }>(CLAIM, [
-        hashes,
+        arrayLiteral(hashes),
         owner,
         key,
         hostname(),
@@ -122,7 +123,10 @@ export class CallLeases {
       ]);
       const owned = new Set(taken.rows.map((row) => row.eval_hash));
       if (owned.size === 0) return { owned, settled: new Set() };
-      const given = await pool.query<{ eval_hash: string }>(GIVE_BACK_SETTLED, [[...owned], owner]);
+      const given = await pool.query<{ eval_hash: string }>(GIVE_BACK_SETTLED, [
+        arrayLiteral([...owned]),
+        owner,
+      ]);
       const settled = new Set(given.rows.map((row) => row.eval_hash));
       for (const hash of settled) owned.delete(hash);
       return { owned, settled };

@@ -12,6 +12,7 @@ import {
 } from '../records.ts';
 import type { ExecutionFilter } from '../sqlite-queries.ts';
 import type { CacheEntry, ExecutionRecord, JobRecord, StoreCounts, TaskRecord } from '../types.ts';
+import { arrayLiteral } from './arrays.ts';
 import type { Queryable } from './connect.ts';
 
 type Row = Record<string, SQLOutputValue>;
@@ -27,7 +28,9 @@ export async function selectCaches(
   db: Queryable,
   evalHashes: readonly string[],
 ): Promise<Map<string, CacheEntry>> {
-  const found = await rows(db, 'SELECT * FROM cache_entries WHERE eval_hash = ANY($1::text[])', [evalHashes]);
+  const found = await rows(db, 'SELECT * FROM cache_entries WHERE eval_hash = ANY($1::text[])', [
+    arrayLiteral(evalHashes),
+  ]);
   return new Map(found.map((row) => [String(row.eval_hash), decodeRow(CACHE_ENTRIES, row)]));
 }
 
@@ -38,7 +41,7 @@ export async function selectValues(
 ): Promise<Map<string, Uint8Array | null>> {
   const found = await db.query<{ hash: string; data: Buffer | null }>(
     'SELECT hash, data FROM "values" WHERE hash = ANY($1::text[])',
-    [hashes],
+    [arrayLiteral(hashes)],
   );
   // Plain views, so a value reads back as the same type from either database.
   return new Map(
@@ -70,7 +73,7 @@ async function withCounts(db: Queryable, found: Row[]): Promise<ExecutionRecord[
   const counts = await rows(
     db,
     `SELECT execution_id, ${COUNTS} FROM jobs WHERE execution_id = ANY($1::text[]) GROUP BY execution_id`,
-    [records.map((r) => r.id)],
+    [arrayLiteral(records.map((r) => r.id))],
   );
   const byId = new Map(counts.map((row) => [String(row.execution_id), row]));
   for (const rec of records) rec.counts = executionCounts(byId.get(rec.id));
