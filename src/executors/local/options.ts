@@ -1,7 +1,7 @@
 // The options of a `type = "local"` executor section, validated once with their defaults applied.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { COMMON_EXECUTOR_KEYS } from '../../config/index.ts';
+import { checkFields, COMMON_EXECUTOR_KEYS, didYouMean, type OptionShape } from '../../config/index.ts';
 import { ConfigError } from '../../errors.ts';
 import { PLACEMENT_KEYS } from '../../task/index.ts';
 import type { ExecutorOptionsValidator } from '../types.ts';
@@ -23,11 +23,17 @@ export interface LocalOptions {
 /** `spin_us` when the section does not set it. */
 export const DEFAULT_SPIN_US = 100;
 
-const schema = z.strictObject({
-  mode: z.enum(['threads', 'processes']).default('threads'),
-  max_workers: z.number().int().min(1).optional(),
-  spin_us: z.number().int().min(0).max(10_000).optional(),
-});
+const SHAPE = {
+  mode: z.enum(['threads', 'processes']).default('threads').describe('"threads" or "processes"'),
+  max_workers: z.number().int().min(1).optional().describe('a whole number >= 1'),
+  spin_us: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .optional()
+    .describe('a whole number of microseconds from 0 to 10000'),
+} satisfies OptionShape;
 
 /** Keys a section may hold besides this executor's own (checked by the config loader): its type,
  * `max_jobs`, and task option defaults such as `time_limit`. */
@@ -38,7 +44,7 @@ const PASSED_THROUGH = new Set([
 ]);
 
 function known(): string {
-  return Object.keys(schema.shape).join(', ');
+  return Object.keys(SHAPE).join(', ');
 }
 
 /**
@@ -54,25 +60,19 @@ export const validateLocalOptions: ExecutorOptionsValidator = (options) => {
   const own: Record<string, unknown> = {};
   const passed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) (PASSED_THROUGH.has(key) ? passed : own)[key] = value;
-  const parsed = schema.safeParse(own);
-  if (!parsed.success) {
-    const issues: Array<{ key: string; message: string }> = [];
-    for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) {
-          issues.push({ key, message: `unknown option '${key}' for a local executor (known: ${known()})` });
-        }
-      } else {
-        const key = String(issue.path[0] ?? '');
-        issues.push({ key, message: `option '${key}': ${issue.message}` });
-      }
-    }
-    return { ok: false, issues };
+  const { value: checked, rest, issues } = checkFields(SHAPE, own);
+  for (const key of Object.keys(rest)) {
+    issues.push({
+      key,
+      message: `unknown option '${key}' for a local executor${didYouMean(key, Object.keys(SHAPE))} (known: ${known()})`,
+    });
   }
+  if (issues.length > 0) return { ok: false, issues };
+  const mode = checked.mode as LocalMode;
   const value: LocalOptions = {
-    mode: parsed.data.mode,
-    max_workers: parsed.data.max_workers ?? availableParallelism(),
-    spin_us: parsed.data.spin_us ?? defaultSpin(parsed.data.mode),
+    mode,
+    max_workers: (checked.max_workers as number | undefined) ?? availableParallelism(),
+    spin_us: (checked.spin_us as number | undefined) ?? defaultSpin(mode),
   };
   return { ok: true, value: { ...passed, ...value } };
 };

@@ -77,6 +77,15 @@ describe('local executor options', () => {
       assert.equal(result.ok, false, JSON.stringify(options));
       assert.equal(result.ok ? '' : result.issues[0]!.key, key);
     }
+    const mode = validate({ mode: 'thread' });
+    assert.equal(mode.ok ? '' : mode.issues[0]!.message, 'expected "threads" or "processes", got "thread"');
+    const spin = validate({ spin_us: -4 });
+    assert.match(spin.ok ? '' : spin.issues[0]!.message, /^expected a whole number .* 0 to 10000, got -4$/);
+  });
+
+  it('suggests the nearest known key for a misspelt one', () => {
+    const result = validate({ max_worker: 3 });
+    assert.match(result.ok ? '' : result.issues[0]!.message, /did you mean max_workers\?/);
   });
 
   it('create() builds an executor that describes itself, and throws ConfigError on bad options', () => {
