@@ -5,13 +5,24 @@ import { BatonError, ConfigError, TaskError } from '../errors.ts';
 
 /** Frames of a task's stack shown without --verbose, so the user sees where it threw. */
 const TASK_STACK_FRAMES = 5;
+/** Baton's own source (or build) folder: its frames in a task's stack are how the task was called. */
+const BATON_SOURCE = new URL('../', import.meta.url).href;
+
+/** A frame of Baton's machinery or Node's internals, left out of a task's stack without --verbose. */
+function isMachinery(frame: string): boolean {
+  return (
+    frame.includes(BATON_SOURCE) || frame.includes('(node:internal/') || frame.startsWith('at node:internal/')
+  );
+}
 
 /** The text to print on stderr for `error`, ending in a newline. */
 export function formatError(error: unknown, options: { verbose: boolean; cwd: string }): string {
   const lines = [headline(error, options.cwd)];
   if (error instanceof TaskError) {
     const frames = stackFrames(error.remoteStack);
-    const shown = options.verbose ? frames : frames.slice(0, TASK_STACK_FRAMES);
+    const shown = options.verbose
+      ? frames
+      : frames.filter((frame) => !isMachinery(frame)).slice(0, TASK_STACK_FRAMES);
     lines.push(...shown.map((frame) => `    ${frame}`));
     if (!options.verbose && frames.length > shown.length)
       lines.push('    … (--verbose shows the whole stack)');

@@ -135,8 +135,11 @@ describe('baton run errors', () => {
       /^ {4}at check \(.*wf\.ts:3:\d+\)$/m,
       'the first frames of the task stack are shown',
     );
+    assert.doesNotMatch(r.stderr, /run-job|batch-runner/, "Baton's own frames are left out");
+    assert.match(r.stderr, /… \(--verbose shows the whole stack\)/);
     const verbose = await p.baton(['run', 'wf.ts', 'main', '--verbose']);
     assert.match(verbose.stderr, /at check \(.*wf\.ts:3:\d+\)/);
+    assert.match(verbose.stderr, /run-job/, 'with --verbose, every frame');
   });
 
   test('an argument the codec cannot carry names the task and where it sits in the argument', async (t) => {
