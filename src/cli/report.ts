@@ -2,17 +2,13 @@
 // the first frames of a task's own stack, or with --verbose every stack and the cause chain.
 import { isAbsolute, relative } from 'node:path';
 import { BatonError, ConfigError, TaskError } from '../errors.ts';
+import { inBatonSource } from './baton-source.ts';
 
 /** Frames of a task's stack shown without --verbose, so the user sees where it threw. */
 const TASK_STACK_FRAMES = 5;
-/** Baton's own source (or build) folder: its frames in a task's stack are how the task was called. */
-const BATON_SOURCE = new URL('../', import.meta.url).href;
-
 /** A frame of Baton's machinery or Node's internals, left out of a task's stack without --verbose. */
 function isMachinery(frame: string): boolean {
-  return (
-    frame.includes(BATON_SOURCE) || frame.includes('(node:internal/') || frame.startsWith('at node:internal/')
-  );
+  return inBatonSource(frame) || frame.includes('(node:internal/') || frame.startsWith('at node:internal/');
 }
 
 /** The text to print on stderr for `error`, ending in a newline. */

@@ -13,6 +13,7 @@ import {
   type Task,
   type TaskDef,
 } from '../task/index.ts';
+import { inBatonSource } from './baton-source.ts';
 import { displayPath } from './report.ts';
 
 export interface LoadedWorkflow {
@@ -155,7 +156,7 @@ export function findTask(name: string, workflow: LoadedWorkflow): ChosenTask {
   if (fromExport) return fromTask(fromExport);
   const available = availableTasks(workflow);
   const others = listTasks()
-    .filter((def) => !sameFile(def.moduleUrl, workflow.path) && !isBuiltIn(def.moduleUrl))
+    .filter((def) => !sameFile(def.moduleUrl, workflow.path) && !inBatonSource(def.moduleUrl))
     .map((def) => def.name);
   const stopped =
     workflow.namespace === undefined ? ' (it calls run() at top level, so only task names can be used)' : '';
@@ -165,13 +166,6 @@ export function findTask(name: string, workflow: LoadedWorkflow): ChosenTask {
         ? `tasks in ${workflow.display}: ${available.join(', ')}${others.length > 0 ? `; also loaded: ${others.join(', ')}` : ''}`
         : `${workflow.display} defines no tasks: define one with task('name', fn) and export it`,
   });
-}
-
-/** Baton's own source (or build) folder: the tasks defined there (map's chunks, ...) are not the user's. */
-const BATON_SOURCE = new URL('../', import.meta.url).href;
-
-function isBuiltIn(moduleUrl: string | undefined): boolean {
-  return moduleUrl?.startsWith(BATON_SOURCE) ?? false;
 }
 
 function fromTask(task: Task<unknown[], unknown>): ChosenTask {
